@@ -1,0 +1,543 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace Analyzer.Imports;
+
+/// <summary>
+/// Reads import and patch bodies strictly with <see cref="Utf8JsonReader"/> (unknown and duplicate keys,
+/// nulls, numbers that are not integers, impossible dates: all rejected with a JSON path) and writes citizens.
+/// </summary>
+public static class CitizenJson
+{
+    private static readonly JsonReaderOptions ReaderOptions = new()
+    {
+        CommentHandling = JsonCommentHandling.Disallow,
+        AllowTrailingCommas = false,
+        MaxDepth = 64,
+    };
+
+    public const int MaxTextLength = 256;
+
+    [Flags]
+    private enum Field
+    {
+        None = 0,
+        CitizenId = 1 << 0,
+        Town = 1 << 1,
+        Street = 1 << 2,
+        Building = 1 << 3,
+        Apartment = 1 << 4,
+        Name = 1 << 5,
+        BirthDate = 1 << 6,
+        Gender = 1 << 7,
+        Relatives = 1 << 8,
+        All = (1 << 9) - 1,
+    }
+
+    private static readonly (Field Field, string Name)[] FieldNames =
+    [
+        (Field.CitizenId, "citizen_id"), (Field.Town, "town"), (Field.Street, "street"),
+        (Field.Building, "building"), (Field.Apartment, "apartment"), (Field.Name, "name"),
+        (Field.BirthDate, "birth_date"), (Field.Gender, "gender"), (Field.Relatives, "relatives"),
+    ];
+
+    /// <summary>One citizen's fields as read; null where missing or invalid.</summary>
+    private struct CitizenFields
+    {
+        public int? CitizenId;
+        public string? Town, Street, Building, Name;
+        public int? Apartment;
+        public DateOnly? BirthDate;
+        public Gender? Gender;
+        public int[]? Relatives;
+    }
+
+    /// <summary>Parses and validates a POST /imports body; returns null when <paramref name="errors"/> is not empty.</summary>
+    public static Citizen[]? ReadImport(ReadOnlySequence<byte> body, DateOnly today, ValidationErrors errors)
+    {
+        var parsed = new List<CitizenFields>();
+        try
+        {
+            var reader = new Utf8JsonReader(body, ReaderOptions);
+            ReadImportRoot(ref reader, today, errors, parsed);
+            RejectTrailingContent(ref reader, errors);
+        }
+        catch (JsonException e)
+        {
+            errors.Add("$", $"the body is not valid JSON: {e.Message}");
+            return null;
+        }
+        CheckIdsAndRelations(parsed, errors);
+        if (!errors.IsEmpty)
+        {
+            return null;
+        }
+        return [.. parsed.Select(f => new Citizen(
+            f.CitizenId!.Value, f.Town!, f.Street!, f.Building!, f.Apartment!.Value, f.Name!,
+            f.BirthDate!.Value, f.Gender!.Value, f.Relatives!))];
+    }
+
+    private static void ReadImportRoot(ref Utf8JsonReader reader, DateOnly today, ValidationErrors errors, List<CitizenFields> parsed)
+    {
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            errors.Add("$", "the body must be a JSON object {\"citizens\": [...]}");
+            return;
+        }
+        var sawCitizens = false;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var property = reader.GetString()!;
+            reader.Read();
+            if (property != "citizens")
+            {
+                errors.Add(property, "unknown field; the body has only \"citizens\"");
+                reader.Skip();
+                continue;
+            }
+            if (sawCitizens)
+            {
+                errors.Add("citizens", "appears more than once");
+                reader.Skip();
+                continue;
+            }
+            sawCitizens = true;
+            if (reader.TokenType != JsonTokenType.StartArray)
+            {
+                errors.Add("citizens", "must be an array of citizens");
+                reader.Skip();
+                continue;
+            }
+            for (var index = 0; reader.Read() && reader.TokenType != JsonTokenType.EndArray; index++)
+            {
+                var path = $"citizens[{index}]";
+                if (reader.TokenType != JsonTokenType.StartObject)
+                {
+                    errors.Add(path, "must be an object");
+                    reader.Skip();
+                    parsed.Add(default);
+                    continue;
+                }
+                parsed.Add(ReadCitizen(ref reader, path, today, errors));
+                if (errors.IsFull)
+                {
+                    return;
+                }
+            }
+        }
+        if (!sawCitizens)
+        {
+            errors.Add("citizens", "is required");
+        }
+    }
+
+    private static CitizenFields ReadCitizen(ref Utf8JsonReader reader, string path, DateOnly today, ValidationErrors errors)
+    {
+        var fields = new CitizenFields();
+        var seen = Field.None;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var field = IdentifyField(ref reader, out var name);
+            var fieldPath = new JsonPath(path, name ?? reader.GetString()!);
+            reader.Read();
+            if (field == Field.None)
+            {
+                errors.Add(fieldPath, "unknown field");
+                reader.Skip();
+                continue;
+            }
+            if ((seen & field) != 0)
+            {
+                errors.Add(fieldPath, "appears more than once");
+                reader.Skip();
+                continue;
+            }
+            seen |= field;
+            ReadField(ref reader, field, fieldPath, today, errors, ref fields);
+        }
+        foreach (var (field, name) in FieldNames)
+        {
+            if ((seen & field) == 0)
+            {
+                errors.Add($"{path}.{name}", "is required");
+            }
+        }
+        return fields;
+    }
+
+    /// <summary>Parses and validates a PATCH body; returns null when <paramref name="errors"/> is not empty.</summary>
+    public static CitizenPatch? ReadPatch(ReadOnlySequence<byte> body, DateOnly today, ValidationErrors errors)
+    {
+        var fields = new CitizenFields();
+        var seen = Field.None;
+        try
+        {
+            var reader = new Utf8JsonReader(body, ReaderOptions);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                errors.Add("$", "the body must be a JSON object with the fields to change");
+                return null;
+            }
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var field = IdentifyField(ref reader, out var knownName);
+                var name = new JsonPath(null, knownName ?? reader.GetString()!);
+                reader.Read();
+                if (field is Field.None or Field.CitizenId)
+                {
+                    errors.Add(name, field == Field.CitizenId ? "cannot be changed" : "unknown field");
+                    reader.Skip();
+                    continue;
+                }
+                if ((seen & field) != 0)
+                {
+                    errors.Add(name, "appears more than once");
+                    reader.Skip();
+                    continue;
+                }
+                seen |= field;
+                ReadField(ref reader, field, name, today, errors, ref fields);
+            }
+            RejectTrailingContent(ref reader, errors);
+        }
+        catch (JsonException e)
+        {
+            errors.Add("$", $"the body is not valid JSON: {e.Message}");
+            return null;
+        }
+        if (seen == Field.None && errors.IsEmpty)
+        {
+            errors.Add("$", "name at least one field to change: name, gender, birth_date, relatives, town, street, building, apartment");
+        }
+        if (fields.Relatives is { } relatives)
+        {
+            CheckDistinct(relatives, "relatives", errors);
+        }
+        if (!errors.IsEmpty)
+        {
+            return null;
+        }
+        return new CitizenPatch
+        {
+            Town = fields.Town,
+            Street = fields.Street,
+            Building = fields.Building,
+            Apartment = fields.Apartment,
+            Name = fields.Name,
+            BirthDate = fields.BirthDate,
+            Gender = fields.Gender,
+            Relatives = fields.Relatives,
+        };
+    }
+
+    private static void RejectTrailingContent(ref Utf8JsonReader reader, ValidationErrors errors)
+    {
+        // Reading past the end throws JsonException for anything but whitespace.
+        if (!errors.IsFull && reader.Read())
+        {
+            errors.Add("$", "unexpected content after the JSON object");
+        }
+    }
+
+    private static Field IdentifyField(ref Utf8JsonReader reader, out string? name)
+    {
+        foreach (var (field, fieldName) in FieldNames)
+        {
+            if (reader.ValueTextEquals(fieldName))
+            {
+                name = fieldName;
+                return field;
+            }
+        }
+        name = null;
+        return Field.None;
+    }
+
+    private static void ReadField(ref Utf8JsonReader reader, Field field, JsonPath path, DateOnly today, ValidationErrors errors, ref CitizenFields fields)
+    {
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            errors.Add(path, "must not be null");
+            return;
+        }
+        switch (field)
+        {
+            case Field.CitizenId:
+                fields.CitizenId = ReadInteger(ref reader, path, errors);
+                break;
+            case Field.Apartment:
+                fields.Apartment = ReadInteger(ref reader, path, errors);
+                break;
+            case Field.Town:
+                fields.Town = ReadText(ref reader, path, errors, needsLetterOrDigit: true);
+                break;
+            case Field.Street:
+                fields.Street = ReadText(ref reader, path, errors, needsLetterOrDigit: true);
+                break;
+            case Field.Building:
+                fields.Building = ReadText(ref reader, path, errors, needsLetterOrDigit: true);
+                break;
+            case Field.Name:
+                fields.Name = ReadText(ref reader, path, errors, needsLetterOrDigit: false);
+                break;
+            case Field.BirthDate:
+                fields.BirthDate = ReadBirthDate(ref reader, path, today, errors);
+                break;
+            case Field.Gender:
+                fields.Gender = ReadGender(ref reader, path, errors);
+                break;
+            case Field.Relatives:
+                fields.Relatives = ReadRelatives(ref reader, path, errors);
+                break;
+        }
+    }
+
+    private static int? ReadInteger(ref Utf8JsonReader reader, JsonPath path, ValidationErrors errors)
+    {
+        // TryGetInt64 accepts only plain integers: 7.0, 1e2 and "7" are not.
+        if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var value) && value is >= 0 and <= int.MaxValue)
+        {
+            return (int)value;
+        }
+        errors.Add(path, $"must be an integer from 0 to {int.MaxValue}");
+        reader.Skip();
+        return null;
+    }
+
+    private static string? ReadString(ref Utf8JsonReader reader, JsonPath path, ValidationErrors errors)
+    {
+        if (reader.TokenType != JsonTokenType.String)
+        {
+            errors.Add(path, "must be a string");
+            reader.Skip();
+            return null;
+        }
+        try
+        {
+            return reader.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            errors.Add(path, "is not valid Unicode text");
+            return null;
+        }
+    }
+
+    private static string? ReadText(ref Utf8JsonReader reader, JsonPath path, ValidationErrors errors, bool needsLetterOrDigit)
+    {
+        var text = ReadString(ref reader, path, errors);
+        if (text is null)
+        {
+            return null;
+        }
+        var length = 0;
+        var hasLetterOrDigit = false;
+        foreach (var rune in text.EnumerateRunes())
+        {
+            length++;
+            hasLetterOrDigit |= Rune.IsLetterOrDigit(rune);
+            if (rune.Value == 0)
+            {
+                errors.Add(path, "must not contain the NUL character (U+0000)");
+                return null;
+            }
+        }
+        if (length is 0 or > MaxTextLength)
+        {
+            errors.Add(path, $"must be 1 to {MaxTextLength} characters long, not {length}");
+            return null;
+        }
+        if (needsLetterOrDigit && !hasLetterOrDigit)
+        {
+            errors.Add(path, "must contain at least one letter or digit");
+            return null;
+        }
+        return text;
+    }
+
+    private static DateOnly? ReadBirthDate(ref Utf8JsonReader reader, JsonPath path, DateOnly today, ValidationErrors errors)
+    {
+        var text = ReadString(ref reader, path, errors);
+        if (text is null)
+        {
+            return null;
+        }
+        if (!TryParseDate(text, out var date))
+        {
+            errors.Add(path, $"must be a real date written DD.MM.YYYY, not \"{Truncate(text)}\"");
+            return null;
+        }
+        if (date > today)
+        {
+            errors.Add(path, $"must not be later than today ({FormatDate(today)} UTC)");
+            return null;
+        }
+        return date;
+    }
+
+    /// <summary>Exactly <c>DD.MM.YYYY</c>, two-digit day and month, four-digit year, a date that exists.</summary>
+    public static bool TryParseDate(string text, out DateOnly date)
+    {
+        date = default;
+        if (text.Length != 10 || text[2] != '.' || text[5] != '.')
+        {
+            return false;
+        }
+        if (!TryDigits(text.AsSpan(0, 2), out var day) || !TryDigits(text.AsSpan(3, 2), out var month) || !TryDigits(text.AsSpan(6, 4), out var year))
+        {
+            return false;
+        }
+        if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month))
+        {
+            return false;
+        }
+        date = new DateOnly(year, month, day);
+        return true;
+    }
+
+    private static bool TryDigits(ReadOnlySpan<char> digits, out int value)
+    {
+        value = 0;
+        foreach (var c in digits)
+        {
+            if (!char.IsAsciiDigit(c))
+            {
+                return false;
+            }
+            value = (value * 10) + (c - '0');
+        }
+        return true;
+    }
+
+    public static string FormatDate(DateOnly date) => date.ToString("dd.MM.yyyy", CultureInfo.InvariantCulture);
+
+    private static Gender? ReadGender(ref Utf8JsonReader reader, JsonPath path, ValidationErrors errors)
+    {
+        var text = ReadString(ref reader, path, errors);
+        switch (text)
+        {
+            case null:
+                return null;
+            case "male":
+                return Gender.Male;
+            case "female":
+                return Gender.Female;
+            default:
+                errors.Add(path, $"must be \"male\" or \"female\", not \"{Truncate(text)}\"");
+                return null;
+        }
+    }
+
+    private static int[]? ReadRelatives(ref Utf8JsonReader reader, JsonPath path, ValidationErrors errors)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            errors.Add(path, "must be an array of citizen_ids");
+            reader.Skip();
+            return null;
+        }
+        var relatives = new List<int>();
+        var valid = true;
+        for (var index = 0; reader.Read() && reader.TokenType != JsonTokenType.EndArray; index++)
+        {
+            if (reader.TokenType == JsonTokenType.Null)
+            {
+                errors.Add(path.At(index), "must not be null");
+                valid = false;
+                continue;
+            }
+            if (ReadInteger(ref reader, path.At(index), errors) is { } id)
+            {
+                relatives.Add(id);
+            }
+            else
+            {
+                valid = false;
+            }
+        }
+        return valid ? [.. relatives] : null;
+    }
+
+    private static bool CheckDistinct(int[] relatives, string path, ValidationErrors errors)
+    {
+        var seen = new HashSet<int>();
+        foreach (var id in relatives)
+        {
+            if (!seen.Add(id))
+            {
+                errors.Add(path, $"lists citizen {id} more than once");
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>Unique citizen_ids; relatives that exist in the import, once each, listed back (one pass over a hash set of pairs).</summary>
+    private static void CheckIdsAndRelations(List<CitizenFields> citizens, ValidationErrors errors)
+    {
+        var indexById = new Dictionary<int, int>(citizens.Count);
+        for (var i = 0; i < citizens.Count; i++)
+        {
+            if (citizens[i].CitizenId is { } id && !indexById.TryAdd(id, i))
+            {
+                errors.Add($"citizens[{i}].citizen_id", $"citizen_id {id} is already used by citizens[{indexById[id]}]");
+            }
+        }
+        var pairs = new HashSet<(int, int)>();
+        for (var i = 0; i < citizens.Count; i++)
+        {
+            if (citizens[i] is { CitizenId: { } id, Relatives: { } relatives } && CheckDistinct(relatives, $"citizens[{i}].relatives", errors))
+            {
+                foreach (var relative in relatives)
+                {
+                    pairs.Add((id, relative));
+                }
+            }
+        }
+        for (var i = 0; i < citizens.Count && !errors.IsFull; i++)
+        {
+            if (citizens[i] is not { CitizenId: { } id, Relatives: { } relatives })
+            {
+                continue;
+            }
+            foreach (var relative in relatives)
+            {
+                if (!indexById.TryGetValue(relative, out var relativeIndex))
+                {
+                    errors.Add($"citizens[{i}].relatives", $"citizen {relative} is not in this import");
+                }
+                else if (citizens[relativeIndex].Relatives is not null && !pairs.Contains((relative, id)))
+                {
+                    errors.Add($"citizens[{i}].relatives",
+                        $"lists citizen {relative}, but citizen {relative} (citizens[{relativeIndex}]) does not list {id}: relations must be mutual");
+                }
+            }
+        }
+    }
+
+    private static string Truncate(string text) => text.Length <= 40 ? text : text[..40] + "…";
+
+    public static void Write(Utf8JsonWriter writer, Citizen citizen)
+    {
+        writer.WriteStartObject();
+        writer.WriteNumber("citizen_id"u8, citizen.CitizenId);
+        writer.WriteString("town"u8, citizen.Town);
+        writer.WriteString("street"u8, citizen.Street);
+        writer.WriteString("building"u8, citizen.Building);
+        writer.WriteNumber("apartment"u8, citizen.Apartment);
+        writer.WriteString("name"u8, citizen.Name);
+        Span<char> date = stackalloc char[10];
+        citizen.BirthDate.TryFormat(date, out _, "dd.MM.yyyy", CultureInfo.InvariantCulture);
+        writer.WriteString("birth_date"u8, date);
+        writer.WriteString("gender"u8, citizen.Gender == Gender.Male ? "male"u8 : "female"u8);
+        writer.WriteStartArray("relatives"u8);
+        foreach (var relative in citizen.Relatives)
+        {
+            writer.WriteNumberValue(relative);
+        }
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+}

@@ -1,0 +1,81 @@
+using Analyzer.Storage;
+using Analyzer.Web;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Analyzer.Imports;
+
+public static class ImportsApi
+{
+    public static RouteGroupBuilder MapImports(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/imports").WithTags("Imports");
+        group.MapPost("", CreateImport).WithName("CreateImport")
+            .WithSummary("Store a new data set of citizens");
+        group.MapGet("/{import_id:id}/citizens", GetCitizens).WithName("GetCitizens")
+            .WithSummary("Read every citizen of an import with its relatives");
+        group.MapPatch("/{import_id:id}/citizens/{citizen_id:id}", PatchCitizen).WithName("PatchCitizen")
+            .WithSummary("Correct one citizen; relatives changes are mirrored on the relatives");
+        return group;
+    }
+
+    private static async Task<Results<JsonHttpResult<DataEnvelope<ImportCreated>>, ValidationProblem, ProblemHttpResult>> CreateImport(
+        HttpRequest request, ICitizenStore store, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (RequestBody.Refuse(request) is { } refusal)
+        {
+            return refusal;
+        }
+        var today = time.UtcToday();
+        var errors = new ValidationErrors();
+        var citizens = await RequestBody.ParseAsync(request, body => CitizenJson.ReadImport(body, today, errors), cancellationToken);
+        if (citizens is null)
+        {
+            return Problems.Invalid(errors, "The import was not stored: fix the fields listed in errors.");
+        }
+        var importId = await store.CreateImportAsync(citizens, cancellationToken);
+        return JsonData.Created(new ImportCreated(importId), AnalyzerJsonContext.Relaxed.DataEnvelopeImportCreated);
+    }
+
+    private static async Task<Results<CitizenResults, ProblemHttpResult>> GetCitizens(
+        [FromRoute(Name = "import_id")] string importId, ICitizenStore store, CancellationToken cancellationToken)
+    {
+        if (!PathIds.TryParseImportId(importId, out var id) || !await store.ImportExistsAsync(id, cancellationToken))
+        {
+            return Problems.ImportNotFound(importId);
+        }
+        return CitizenResults.List(store.ReadCitizensAsync(id, cancellationToken));
+    }
+
+    private static async Task<Results<CitizenResults, ValidationProblem, ProblemHttpResult>> PatchCitizen(
+        [FromRoute(Name = "import_id")] string importId, [FromRoute(Name = "citizen_id")] string citizenId,
+        HttpRequest request, ICitizenStore store, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (RequestBody.Refuse(request) is { } refusal)
+        {
+            return refusal;
+        }
+        var today = time.UtcToday();
+        var errors = new ValidationErrors();
+        var patch = await RequestBody.ParseAsync(request, body => CitizenJson.ReadPatch(body, today, errors), cancellationToken);
+        if (patch is null)
+        {
+            return Problems.Invalid(errors, "The citizen was not changed: fix the fields listed in errors.");
+        }
+        if (!PathIds.TryParseImportId(importId, out var import) || !PathIds.TryParseCitizenId(citizenId, out var citizen))
+        {
+            return Problems.NotFound($"citizen {citizenId} of import {importId} does not exist");
+        }
+        var outcome = await store.PatchCitizenAsync(import, citizen, patch, cancellationToken);
+        switch (outcome.Status)
+        {
+            case PatchStatus.Updated:
+                return CitizenResults.Single(outcome.Citizen!);
+            case PatchStatus.UnknownRelatives:
+                errors.Add("relatives", $"citizens {string.Join(", ", outcome.UnknownRelatives!)} are not in import {importId}");
+                return Problems.Invalid(errors, "The citizen was not changed: fix the fields listed in errors.");
+            default:
+                return Problems.NotFound($"citizen {citizenId} of import {importId} does not exist");
+        }
+    }
+}

@@ -1,0 +1,3 @@
+DROP TABLE relations;
+DROP TABLE citizens;
+DROP TABLE imports;

@@ -1,0 +1,1 @@
+DROP INDEX citizens_town_birth_date;

@@ -1,0 +1,62 @@
+using Analyzer.Storage;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.WebUtilities;
+using BadHttpRequestException = Microsoft.AspNetCore.Http.BadHttpRequestException;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Analyzer.Web;
+
+/// <summary>What every endpoint shares: options, the clock, problem+json errors, the id route constraint.</summary>
+public static class WebPipeline
+{
+    public static IServiceCollection AddAnalyzerWeb(this IServiceCollection services)
+    {
+        services.AddOptions<AnalyzerOptions>()
+            .BindConfiguration(AnalyzerOptions.Section)
+            .Validate(o => DatabaseUrl.TryParse(o.Db, out _, out _), "Analyzer:Db is not a valid database URL")
+            .Validate(o => o.MaxRequestBodyBytes > 0, "Analyzer:MaxRequestBodyBytes must be positive")
+            .ValidateOnStart();
+        services.AddOptions<KestrelServerOptions>()
+            .Configure<IOptions<AnalyzerOptions>>((kestrel, analyzer) => kestrel.Limits.MaxRequestBodySize = analyzer.Value.MaxRequestBodyBytes);
+        services.TryAddSingleton(TimeProvider.System);
+        services.Configure<RouteOptions>(routes => routes.SetParameterPolicy<IdRouteConstraint>("id"));
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+        {
+            context.ProblemDetails.Detail ??= context.ProblemDetails.Status switch
+            {
+                StatusCodes.Status404NotFound => "Nothing is served at this path.",
+                StatusCodes.Status405MethodNotAllowed => $"{context.HttpContext.Request.Method} is not allowed on this path.",
+                StatusCodes.Status413PayloadTooLarge => "The request body is larger than the service accepts.",
+                >= 500 => "An unexpected error occurred; it has been logged with the request id.",
+                _ => ReasonPhrases.GetReasonPhrase(context.ProblemDetails.Status ?? 500),
+            };
+            context.ProblemDetails.Extensions["request_id"] = context.HttpContext.TraceIdentifier;
+        });
+        services.Configure<ExceptionHandlerOptions>(options =>
+            // Kestrel reports a body over the size limit as BadHttpRequestException(413): keep its status.
+            options.StatusCodeSelector = exception => exception is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError);
+        return services;
+    }
+
+    public static WebApplication UseAnalyzerWeb(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.Use(RejectTrailingSlash);
+        return app;
+    }
+
+    /// <summary>Routing would match <c>/imports/</c> to <c>/imports</c>; the contract says it is a 404.</summary>
+    private static Task RejectTrailingSlash(HttpContext context, RequestDelegate next)
+    {
+        var path = context.Request.Path.Value;
+        if (path is { Length: > 1 } && path[^1] == '/')
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return Task.CompletedTask;
+        }
+        return next(context);
+    }
+}
