@@ -7,12 +7,24 @@ using Analyzer.Web;
 /// <summary>The executable: a command line (<see cref="AnalyzerCli"/>) whose <c>serve</c> runs the web service built here.</summary>
 public sealed partial class Program
 {
-    public static Task<int> Main(string[] args) => AnalyzerCli.InvokeAsync(args);
+    /// <summary>Host arguments (as WebApplicationFactory passes them) go to the web host, the rest to the CLI.</summary>
+    private static readonly string[] HostArgumentPrefixes = ["--environment=", "--contentRoot=", "--applicationName="];
+
+    private static string[] hostArguments = [];
+
+    public static Task<int> Main(string[] args)
+    {
+        hostArguments = [.. args.Where(IsHostArgument)];
+        return AnalyzerCli.InvokeAsync([.. args.Where(a => !IsHostArgument(a))]);
+    }
+
+    private static bool IsHostArgument(string argument) =>
+        HostArgumentPrefixes.Any(prefix => argument.StartsWith(prefix, StringComparison.Ordinal));
 
     /// <summary>The web service, feature by feature. <paramref name="settings"/> are configuration keys (Analyzer:Db, ...).</summary>
     public static WebApplication BuildWebApp(IEnumerable<KeyValuePair<string, string?>> settings, string url)
     {
-        var builder = WebApplication.CreateBuilder();
+        var builder = WebApplication.CreateBuilder(hostArguments);
         builder.Configuration.AddInMemoryCollection(settings);
         builder.WebHost.UseUrls(url);
 

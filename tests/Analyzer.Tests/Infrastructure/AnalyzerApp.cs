@@ -1,0 +1,83 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Analyzer.Tests.Infrastructure;
+
+/// <summary>A clock the tests set: "today" for birth-date validation and ages.</summary>
+public sealed class FixedClock : TimeProvider
+{
+    public static readonly DateOnly DefaultToday = new(2026, 11, 21);
+
+    public DateTimeOffset Now { get; set; } = new(DefaultToday, new TimeOnly(12, 0), TimeSpan.Zero);
+
+    public DateOnly Today
+    {
+        get => DateOnly.FromDateTime(Now.UtcDateTime);
+        set => Now = new DateTimeOffset(value, new TimeOnly(12, 0), TimeSpan.Zero);
+    }
+
+    public override DateTimeOffset GetUtcNow() => Now;
+}
+
+/// <summary>
+/// The running service (in memory, through <see cref="WebApplicationFactory{TEntryPoint}"/>) on a
+/// database of its own; one per test class. Subclasses choose the back end.
+/// </summary>
+public abstract class AnalyzerApp : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    public FixedClock Clock { get; } = new();
+
+    public string DatabaseUrl { get; private set; } = "";
+
+    /// <summary>Extra configuration keys (Analyzer:MaxRequestBodyBytes, ...).</summary>
+    protected virtual IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>();
+
+    /// <summary>Creates the database and returns its URL, or null when this back end is unavailable (its tests are skipped).</summary>
+    protected abstract Task<string?> CreateDatabaseAsync();
+
+    public async Task InitializeAsync()
+    {
+        if (await CreateDatabaseAsync() is { } url)
+        {
+            DatabaseUrl = url;
+            _ = Server; // start now: migrations run here, not inside the first test
+        }
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Production");
+        builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(
+            new Dictionary<string, string?>(Settings) { ["Analyzer:Db"] = DatabaseUrl }));
+        builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Clock));
+    }
+
+    async Task IAsyncLifetime.DisposeAsync() => await DisposeAsync();
+}
+
+public class SqliteApp : AnalyzerApp
+{
+    private readonly DirectoryInfo directory = Directory.CreateTempSubdirectory("analyzer-sqlite-");
+
+    protected override Task<string?> CreateDatabaseAsync() =>
+        Task.FromResult<string?>("sqlite://" + Path.Combine(directory.FullName, "analyzer.db"));
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        directory.Delete(recursive: true);
+        GC.SuppressFinalize(this);
+    }
+}
+
+public class PostgresApp : AnalyzerApp
+{
+    protected override async Task<string?> CreateDatabaseAsync() =>
+        PostgresCluster.UnavailableReason is null || PostgresCluster.Required
+            ? await (await PostgresCluster.Instance).CreateDatabaseAsync()
+            : null;
+}
