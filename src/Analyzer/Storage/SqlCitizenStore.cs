@@ -240,7 +240,7 @@ public abstract class SqlCitizenStore : ICitizenStore
         {
             return null;
         }
-        await using var command = connection.CreateCommand(null, "SELECT town, birth_date FROM citizens WHERE import_id = @import_id ORDER BY town");
+        await using var command = connection.CreateCommand(null, "SELECT town, birth_date FROM citizens WHERE import_id = @import_id");
         command.AddParameter("@import_id", importId);
         var rows = new List<TownBirthDate>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);

@@ -3,8 +3,9 @@ CREATE TABLE imports (
     created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 );
 
+-- No foreign key to imports, as on PostgreSQL: an import and its citizens are written in one transaction.
 CREATE TABLE citizens (
-    import_id  INTEGER NOT NULL REFERENCES imports (import_id),
+    import_id  INTEGER NOT NULL,
     citizen_id INTEGER NOT NULL CHECK (citizen_id >= 0),
     town       TEXT    NOT NULL,
     street     TEXT    NOT NULL,
