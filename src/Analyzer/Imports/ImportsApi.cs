@@ -22,13 +22,17 @@ public static class ImportsApi
     private static async Task<Results<JsonHttpResult<DataEnvelope<ImportCreated>>, ValidationProblem, ProblemHttpResult>> CreateImport(
         HttpRequest request, ICitizenStore store, TimeProvider time, CancellationToken cancellationToken)
     {
-        if (RequestBody.Refuse(request) is { } refusal)
+        var (body, refusal) = await RequestBody.ReadJsonAsync(request, cancellationToken);
+        if (body is null)
         {
-            return refusal;
+            return refusal!;
         }
-        var today = time.UtcToday();
         var errors = new ValidationErrors();
-        var citizens = await RequestBody.ParseAsync(request, body => CitizenJson.ReadImport(body, today, errors), cancellationToken);
+        Citizen[]? citizens;
+        using (body)
+        {
+            citizens = CitizenJson.ReadImport(body.Content, time.UtcToday(), errors);
+        }
         if (citizens is null)
         {
             return Problems.Invalid(errors, "The import was not stored: fix the fields listed in errors.");
@@ -51,13 +55,17 @@ public static class ImportsApi
         [FromRoute(Name = "import_id")] string importId, [FromRoute(Name = "citizen_id")] string citizenId,
         HttpRequest request, ICitizenStore store, TimeProvider time, CancellationToken cancellationToken)
     {
-        if (RequestBody.Refuse(request) is { } refusal)
+        var (body, refusal) = await RequestBody.ReadJsonAsync(request, cancellationToken);
+        if (body is null)
         {
-            return refusal;
+            return refusal!;
         }
-        var today = time.UtcToday();
         var errors = new ValidationErrors();
-        var patch = await RequestBody.ParseAsync(request, body => CitizenJson.ReadPatch(body, today, errors), cancellationToken);
+        CitizenPatch? patch;
+        using (body)
+        {
+            patch = CitizenJson.ReadPatch(body.Content, time.UtcToday(), errors);
+        }
         if (patch is null)
         {
             return Problems.Invalid(errors, "The citizen was not changed: fix the fields listed in errors.");

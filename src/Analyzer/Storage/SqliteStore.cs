@@ -93,9 +93,9 @@ public sealed class SqliteStore : SqlCitizenStore
         return importId;
     }
 
-    protected override async Task<DbTransaction> BeginImportWriteAsync(DbConnection connection, long importId, CancellationToken cancellationToken) =>
-        // Microsoft.Data.Sqlite starts non-deferred transactions with BEGIN IMMEDIATE: the write lock is taken now.
-        await connection.BeginTransactionAsync(cancellationToken);
+    /// <summary>BEGIN IMMEDIATE: the database's write lock is taken now, not at the first write.</summary>
+    protected override Task<DbTransaction> BeginImportWriteAsync(DbConnection connection, long importId, CancellationToken cancellationToken) =>
+        Task.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(deferred: false));
 
     protected override string ColumnInIdList(string column) => $"{column} IN (SELECT value FROM json_each(@ids))";
 

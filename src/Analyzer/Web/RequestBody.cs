@@ -1,15 +1,29 @@
 using System.Buffers;
+using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using BadHttpRequestException = Microsoft.AspNetCore.Http.BadHttpRequestException;
 
 namespace Analyzer.Web;
 
-/// <summary>Reads a whole JSON body from the request pipe, without copying, for a synchronous parser.</summary>
-public static class RequestBody
+/// <summary>A whole JSON request body, held in the request pipe's own buffers (no copy) until disposed.</summary>
+public sealed class RequestBody : IDisposable
 {
-    /// <summary>The problem that stops reading this body (415, 413), or null when it may be read.</summary>
-    public static ProblemHttpResult? Refuse(HttpRequest request)
+    private readonly PipeReader reader;
+    private readonly ReadResult result;
+
+    private RequestBody(PipeReader reader, ReadResult result) => (this.reader, this.result) = (reader, result);
+
+    public ReadOnlySequence<byte> Content => result.Buffer;
+
+    public void Dispose() => reader.AdvanceTo(result.Buffer.End);
+
+    /// <summary>
+    /// Reads the body, or answers why not: 415 for a content type other than JSON, 413 for a body over
+    /// the configured limit (announced by Content-Length, or found while reading a chunked body).
+    /// </summary>
+    public static async Task<(RequestBody? Body, ProblemHttpResult? Refusal)> ReadJsonAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         var contentType = request.ContentType;
         if (contentType is not null
@@ -17,32 +31,29 @@ public static class RequestBody
                  && (mediaType.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
                      || mediaType.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase))))
         {
-            return Problems.UnsupportedMediaType(contentType);
+            return (null, Problems.UnsupportedMediaType(contentType));
         }
         var limit = request.HttpContext.RequestServices.GetRequiredService<IOptions<AnalyzerOptions>>().Value.MaxRequestBodyBytes;
-        return request.ContentLength > limit ? Problems.TooLarge(limit) : null;
-    }
-
-    public delegate T Parser<out T>(ReadOnlySequence<byte> body);
-
-    public static async Task<T> ParseAsync<T>(HttpRequest request, Parser<T> parse, CancellationToken cancellationToken)
-    {
-        var reader = request.BodyReader;
-        while (true)
+        if (request.ContentLength > limit)
         {
-            var result = await reader.ReadAsync(cancellationToken);
-            if (result.IsCompleted)
+            return (null, Problems.TooLarge(limit));
+        }
+        var reader = request.BodyReader;
+        try
+        {
+            while (true)
             {
-                try
+                var result = await reader.ReadAsync(cancellationToken);
+                if (result.IsCompleted)
                 {
-                    return parse(result.Buffer);
+                    return (new RequestBody(reader, result), null);
                 }
-                finally
-                {
-                    reader.AdvanceTo(result.Buffer.End);
-                }
+                reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
             }
-            reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, Problems.TooLarge(limit));
         }
     }
 }
