@@ -485,11 +485,15 @@ public static class CitizenJson
                 errors.Add($"citizens[{i}].citizen_id", $"citizen_id {id} is already used by citizens[{indexById[id]}]");
             }
         }
+        // Only citizens whose id and relatives list are valid take part in the mutuality check, so a
+        // broken list is reported once, at its own path, and not again as a missing pair elsewhere.
         var pairs = new HashSet<(int, int)>();
+        var checkable = new bool[citizens.Count];
         for (var i = 0; i < citizens.Count; i++)
         {
             if (citizens[i] is { CitizenId: { } id, Relatives: { } relatives } && CheckDistinct(relatives, $"citizens[{i}].relatives", errors))
             {
+                checkable[i] = true;
                 foreach (var relative in relatives)
                 {
                     pairs.Add((id, relative));
@@ -498,7 +502,7 @@ public static class CitizenJson
         }
         for (var i = 0; i < citizens.Count && !errors.IsFull; i++)
         {
-            if (citizens[i] is not { CitizenId: { } id, Relatives: { } relatives })
+            if (!checkable[i] || citizens[i] is not { CitizenId: { } id, Relatives: { } relatives })
             {
                 continue;
             }
@@ -508,7 +512,7 @@ public static class CitizenJson
                 {
                     errors.Add($"citizens[{i}].relatives", $"citizen {relative} is not in this import");
                 }
-                else if (citizens[relativeIndex].Relatives is not null && !pairs.Contains((relative, id)))
+                else if (checkable[relativeIndex] && !pairs.Contains((relative, id)))
                 {
                     errors.Add($"citizens[{i}].relatives",
                         $"lists citizen {relative}, but citizen {relative} (citizens[{relativeIndex}]) does not list {id}: relations must be mutual");

@@ -42,7 +42,9 @@ public sealed record DatabaseUrl(DatabaseKind Kind, string ConnectionString, str
         {
             return TryParsePostgres(url, out result, out error);
         }
-        error = $"unsupported database URL '{url}'; use postgresql://user:password@host:port/dbname or sqlite:PATH";
+        // The URL itself is not repeated: it may hold a password.
+        var scheme = url.Contains(':', StringComparison.Ordinal) ? url[..url.IndexOf(':', StringComparison.Ordinal)] : url;
+        error = $"unsupported database URL scheme '{scheme}'; use postgresql://user:password@host:port/dbname or sqlite:PATH";
         return false;
     }
 
