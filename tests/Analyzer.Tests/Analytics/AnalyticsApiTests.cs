@@ -101,4 +101,43 @@ public abstract class AnalyticsApiTests<TApp>(TApp app) : IClassFixture<TApp> wh
         Assert.Equal("""{"data":[{"town":"A","p50":35.0,"p75":35.0,"p99":35.0}]}""",
             await GetRawAsync($"/imports/{importId}/towns/stat/percentile/age"));
     }
+
+    [BackendTheory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task Random_imports_match_the_reference_implementation_after_patches(int seed)
+    {
+        var importId = await Client.CreateImportAsync(Citizens.Random(2_000, 600, seed, FixedClock.DefaultToday));
+        var random = new Random(seed);
+        for (var i = 0; i < 10; i++)
+        {
+            var relatives = Enumerable.Range(0, 2_000).Where(_ => random.Next(200) == 0).Select(r => (JsonNode)r);
+            using var patch = await Client.PatchJsonAsync($"/imports/{importId}/citizens/{random.Next(2_000)}",
+                new JsonObject { ["relatives"] = new JsonArray([.. relatives]), ["town"] = $"Город {random.Next(25)}" }.ToJsonString());
+            Assert.Equal(HttpStatusCode.OK, patch.StatusCode);
+        }
+        var citizens = (await Client.GetCitizensAsync(importId)).Values
+            .Select(c => (
+                Id: c["citizen_id"]!.GetValue<int>(),
+                Town: c["town"]!.GetValue<string>(),
+                BirthDate: DateOnly.ParseExact(c["birth_date"]!.GetValue<string>(), "dd.MM.yyyy", System.Globalization.CultureInfo.InvariantCulture),
+                Relatives: c["relatives"]!.AsArray().Select(r => r!.GetValue<int>()).ToArray()))
+            .ToList();
+
+        var birthdays = JsonNode.Parse(await GetRawAsync($"/imports/{importId}/citizens/birthdays"))!["data"]!.AsObject();
+        var expectedBirthdays = Reference.Birthdays([.. citizens.Select(c => (c.Id, c.BirthDate, c.Relatives))]);
+        foreach (var month in Reference.MonthKeys)
+        {
+            Assert.Equal(
+                expectedBirthdays[month].Select(b => $"{b.CitizenId}:{b.Presents}"),
+                birthdays[month]!.AsArray().Select(b => $"{b!["citizen_id"]}:{b["presents"]}"));
+        }
+
+        var percentiles = JsonNode.Parse(await GetRawAsync($"/imports/{importId}/towns/stat/percentile/age"))!["data"]!.AsArray();
+        var expectedPercentiles = Reference.Percentiles([.. citizens.Select(c => (c.Town, c.BirthDate))], FixedClock.DefaultToday);
+        Assert.Equal(
+            expectedPercentiles,
+            percentiles.Select(p => (p!["town"]!.GetValue<string>(), p["p50"]!.GetValue<decimal>(), p["p75"]!.GetValue<decimal>(), p["p99"]!.GetValue<decimal>())));
+    }
 }
