@@ -27,6 +27,7 @@ public sealed partial class Program
         var builder = WebApplication.CreateBuilder(hostArguments);
         builder.Configuration.AddInMemoryCollection(settings);
         builder.WebHost.UseUrls(url);
+        builder.Logging.UseAnalyzerFormat(builder.Configuration["Analyzer:LogFormat"]);
 
         builder.Services
             .AddAnalyzerWeb()

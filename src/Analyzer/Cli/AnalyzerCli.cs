@@ -37,13 +37,19 @@ public static class AnalyzerCli
         var maxBody = EnvOption("--max-request-body-bytes", "Largest request body accepted; larger ones get 413",
             128L * 1024 * 1024, text => long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var b) && b > 0 ? b : (object?)null);
 
+        var logFormat = EnvOption("--log-format", "Log output: json or text (default: json unless the output is a terminal)", LogFormat.Default,
+            text => text is LogFormat.Json or LogFormat.Text ? text : null);
+        var corsOrigins = EnvOption("--cors-origins", "Origins allowed by CORS, comma separated (default: CORS off)", "", text => text);
+        var shutdownTimeout = EnvOption("--shutdown-timeout", "Seconds a stopping service waits for requests in flight", 30,
+            text => int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var s) ? s : (object?)null);
+
         var serve = new Command("serve", "Run the web service (the default when no command is given)")
         {
-            address, port, db, logLevel, noMigrate, maxBody,
+            address, port, db, logLevel, logFormat, noMigrate, maxBody, corsOrigins, shutdownTimeout,
         };
         serve.SetAction((parse, cancellationToken) => ServeAsync(new ServeSettings(
-            parse.GetValue(address)!, parse.GetValue(port), parse.GetValue(db)!, parse.GetValue(logLevel)!,
-            !parse.GetValue(noMigrate), parse.GetValue(maxBody))));
+            parse.GetValue(address)!, parse.GetValue(port), parse.GetValue(db)!, parse.GetValue(logLevel)!, parse.GetValue(logFormat)!,
+            !parse.GetValue(noMigrate), parse.GetValue(maxBody), parse.GetValue(corsOrigins)!, parse.GetValue(shutdownTimeout))));
 
         var root = new RootCommand("Analyzer: stores data sets of citizens and answers analytical questions about them.")
         {
@@ -58,7 +64,8 @@ public static class AnalyzerCli
         return root;
     }
 
-    private sealed record ServeSettings(string Address, int Port, string Db, string LogLevel, bool Migrate, long MaxRequestBodyBytes);
+    private sealed record ServeSettings(
+        string Address, int Port, string Db, string LogLevel, string LogFormat, bool Migrate, long MaxRequestBodyBytes, string CorsOrigins, int ShutdownTimeoutSeconds);
 
     private static async Task<int> ServeAsync(ServeSettings settings)
     {
@@ -73,6 +80,9 @@ public static class AnalyzerCli
                 [$"{AnalyzerOptions.Section}:{nameof(AnalyzerOptions.Db)}"] = settings.Db,
                 [$"{AnalyzerOptions.Section}:{nameof(AnalyzerOptions.Migrate)}"] = settings.Migrate.ToString(),
                 [$"{AnalyzerOptions.Section}:{nameof(AnalyzerOptions.MaxRequestBodyBytes)}"] = settings.MaxRequestBodyBytes.ToString(CultureInfo.InvariantCulture),
+                [$"{AnalyzerOptions.Section}:{nameof(AnalyzerOptions.CorsOrigins)}"] = settings.CorsOrigins,
+                [$"{AnalyzerOptions.Section}:{nameof(AnalyzerOptions.ShutdownTimeoutSeconds)}"] = settings.ShutdownTimeoutSeconds.ToString(CultureInfo.InvariantCulture),
+                [$"{AnalyzerOptions.Section}:LogFormat"] = settings.LogFormat,
                 ["Logging:LogLevel:Default"] = settings.LogLevel,
                 ["Logging:LogLevel:Microsoft.AspNetCore"] = frameworkLevel,
             },

@@ -25,6 +25,16 @@ public sealed class SqliteStore : SqlCitizenStore
 
     public override DatabaseKind Kind => DatabaseKind.Sqlite;
 
+    /// <summary>Closes the pooled connections, so that the last one checkpoints the WAL into the database file.</summary>
+    public override ValueTask DisposeAsync()
+    {
+        using (var connection = new SqliteConnection(connectionString))
+        {
+            SqliteConnection.ClearPool(connection);
+        }
+        return base.DisposeAsync();
+    }
+
     public override async Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(connectionString);

@@ -14,4 +14,10 @@ public sealed class AnalyzerOptions
     public bool Migrate { get; set; } = true;
 
     public long MaxRequestBodyBytes { get; set; } = 128L * 1024 * 1024;
+
+    /// <summary>Origins allowed by CORS, comma separated; empty turns CORS off.</summary>
+    public string CorsOrigins { get; set; } = "";
+
+    /// <summary>How long a stopping service waits for requests in flight.</summary>
+    public int ShutdownTimeoutSeconds { get; set; } = 30;
 }

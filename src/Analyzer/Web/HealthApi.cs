@@ -8,22 +8,33 @@ public static class HealthApi
 {
     public static IServiceCollection AddAnalyzerHealthChecks(this IServiceCollection services)
     {
-        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [DatabaseTag]);
         return services;
     }
 
-    /// <summary><c>GET /health</c>: 200 when the database answers <c>SELECT 1</c> within a second, else 503.</summary>
-    public static IEndpointConventionBuilder MapHealth(this IEndpointRouteBuilder app) =>
-        app.MapHealthChecks("/health", new HealthCheckOptions
-        {
-            ResponseWriter = async (context, report) =>
-            {
-                context.Response.ContentType = JsonData.ContentType;
-                await context.Response.WriteAsync(
-                    report.Status == HealthStatus.Healthy ? """{"status":"ok"}""" : """{"status":"unavailable"}""",
-                    context.RequestAborted);
-            },
-        }).WithTags("Health").WithName("GetHealth");
+    private const string DatabaseTag = "database";
+
+    /// <summary>
+    /// <c>/health</c> (the contract's) and <c>/health/ready</c>: 200 when the database answers
+    /// <c>SELECT 1</c> within a second, else 503. <c>/health/live</c>: 200 while the process serves.
+    /// </summary>
+    public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
+    {
+        var withDatabase = new HealthCheckOptions { Predicate = check => check.Tags.Contains(DatabaseTag), ResponseWriter = WriteStatus };
+        app.MapHealthChecks("/health", withDatabase).WithTags("Health").WithName("GetHealth");
+        app.MapHealthChecks("/health/ready", withDatabase).WithTags("Health").WithName("GetReadiness");
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteStatus })
+            .WithTags("Health").WithName("GetLiveness");
+        return app;
+    }
+
+    private static Task WriteStatus(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = JsonData.ContentType;
+        return context.Response.WriteAsync(
+            report.Status == HealthStatus.Healthy ? """{"status":"ok"}""" : """{"status":"unavailable"}""",
+            context.RequestAborted);
+    }
 
     private sealed class DatabaseHealthCheck(ICitizenStore store) : IHealthCheck
     {

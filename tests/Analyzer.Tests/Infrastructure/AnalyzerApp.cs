@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Analyzer.Tests.Infrastructure;
 
@@ -32,6 +33,8 @@ public abstract class AnalyzerApp : WebApplicationFactory<Program>, IAsyncLifeti
 
     public string DatabaseUrl { get; private set; } = "";
 
+    public LogCollector Logs { get; } = new();
+
     /// <summary>Extra configuration keys (Analyzer:MaxRequestBodyBytes, ...).</summary>
     protected virtual IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>();
 
@@ -53,6 +56,7 @@ public abstract class AnalyzerApp : WebApplicationFactory<Program>, IAsyncLifeti
         builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(
             new Dictionary<string, string?>(Settings) { ["Analyzer:Db"] = DatabaseUrl }));
         builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Clock));
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs));
     }
 
     async Task IAsyncLifetime.DisposeAsync() => await DisposeAsync();
