@@ -21,10 +21,12 @@ public static class HealthApi
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
     {
         var withDatabase = new HealthCheckOptions { Predicate = check => check.Tags.Contains(DatabaseTag), ResponseWriter = WriteStatus };
-        app.MapHealthChecks("/health", withDatabase).WithTags("Health").WithName("GetHealth");
-        app.MapHealthChecks("/health/ready", withDatabase).WithTags("Health").WithName("GetReadiness");
+        // MapHealthChecks accepts every method; health answers GET and HEAD only.
+        var getOrHead = new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head]);
+        app.MapHealthChecks("/health", withDatabase).WithMetadata(getOrHead).WithTags("Health").WithName("GetHealth");
+        app.MapHealthChecks("/health/ready", withDatabase).WithMetadata(getOrHead).WithTags("Health").WithName("GetReadiness");
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteStatus })
-            .WithTags("Health").WithName("GetLiveness");
+            .WithMetadata(getOrHead).WithTags("Health").WithName("GetLiveness");
         return app;
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.AspNetCore.Routing.Matching;
 
 namespace Analyzer.Web;
 
@@ -15,11 +16,17 @@ public static class PathIds
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out id);
 }
 
-public sealed class IdRouteConstraint : IRouteConstraint
+/// <summary>
+/// <c>{x:id}</c>: digits only. It also tells the route matcher which literal segments it can never
+/// match, so that <c>/imports/1/citizens/birthdays</c> is not offered to the PATCH route at all (and
+/// its <c>Allow</c> header lists GET only).
+/// </summary>
+public sealed class IdRouteConstraint : IRouteConstraint, IParameterLiteralNodeMatchingPolicy
 {
     public bool Match(HttpContext? httpContext, IRouter? route, string routeKey, RouteValueDictionary values, RouteDirection routeDirection) =>
-        values.TryGetValue(routeKey, out var value)
-        && value is string text
-        && text.Length is > 0 and <= 32
-        && text.All(char.IsAsciiDigit);
+        values.TryGetValue(routeKey, out var value) && value is string text && IsId(text);
+
+    public bool MatchesLiteral(string parameterName, string literal) => IsId(literal);
+
+    private static bool IsId(string text) => text.Length is > 0 and <= 32 && text.All(char.IsAsciiDigit);
 }

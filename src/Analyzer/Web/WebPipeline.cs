@@ -76,7 +76,38 @@ public static class WebPipeline
         app.UseStatusCodePages();
         app.Use(RejectTrailingSlash);
         app.UseCors();
+        app.Use(AnswerOptionsWithAllow);
         return app;
+    }
+
+    /// <summary>
+    /// OPTIONS on a routed path is 200 with <c>Allow</c>, and every 405 carries <c>Allow</c>: both taken
+    /// from the routing table. Routing answers a method no endpoint of the path accepts with its own 405
+    /// endpoint, which lists the path's methods in <c>Allow</c>; this adds OPTIONS and, for an OPTIONS
+    /// request, turns that 405 into 200. CORS preflights never get here: the CORS policy answers them.
+    /// </summary>
+    private static async Task AnswerOptionsWithAllow(HttpContext context, RequestDelegate next)
+    {
+        // Only routing's 405 endpoint sets Allow: extend it just before the response starts.
+        context.Response.OnStarting(() =>
+        {
+            var response = context.Response;
+            if (response.Headers.Allow.Count > 0)
+            {
+                response.Headers.Allow = string.Join(", ", response.Headers.Allow.ToString()
+                    .Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                    .Append(HttpMethods.Options)
+                    .Distinct(StringComparer.OrdinalIgnoreCase));
+            }
+            return Task.CompletedTask;
+        });
+        await next(context);
+        if (HttpMethods.IsOptions(context.Request.Method)
+            && context.Response.StatusCode == StatusCodes.Status405MethodNotAllowed
+            && !context.Response.HasStarted)
+        {
+            context.Response.StatusCode = StatusCodes.Status200OK;
+        }
     }
 
     /// <summary>Routing would match <c>/imports/</c> to <c>/imports</c>; the contract says it is a 404.</summary>

@@ -95,6 +95,31 @@ public abstract class PlatformTests<TApp>(TApp app) : IClassFixture<TApp> where 
         Assert.Equal("""{"status":"ok"}""", await response.Content.ReadAsStringAsync());
     }
 
+    [BackendTheory]
+    [InlineData("/imports", "POST, OPTIONS")]
+    [InlineData("/imports/1/citizens", "GET, OPTIONS")]
+    [InlineData("/imports/1/citizens/2", "PATCH, OPTIONS")]
+    [InlineData("/imports/1/citizens/birthdays", "GET, OPTIONS")]
+    [InlineData("/imports/1/towns/stat/percentile/age", "GET, OPTIONS")]
+    [InlineData("/health", "GET, HEAD, OPTIONS")]
+    public async Task Options_on_a_routed_path_is_200_with_the_methods_of_the_routing_table(string path, string allow)
+    {
+        using var response = await client.SendAsync(new HttpRequestMessage(HttpMethod.Options, path));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(allow, string.Join(", ", response.Content.Headers.Allow));
+    }
+
+    [BackendFact]
+    public async Task A_405_carries_allow_and_options_on_an_unknown_path_is_404()
+    {
+        using var wrongMethod = await client.DeleteAsync("/imports/1/citizens/2");
+        await wrongMethod.AssertProblemAsync(HttpStatusCode.MethodNotAllowed);
+        Assert.Equal("PATCH, OPTIONS", string.Join(", ", wrongMethod.Content.Headers.Allow));
+
+        using var unknown = await client.SendAsync(new HttpRequestMessage(HttpMethod.Options, "/nothing/here"));
+        await unknown.AssertProblemAsync(HttpStatusCode.NotFound);
+    }
+
     [BackendFact]
     public async Task Cors_is_off_by_default()
     {
