@@ -18,9 +18,18 @@ public static class AnalyzerCli
 
     public static Task<int> InvokeAsync(string[] args)
     {
-        var root = Create();
+        var parse = Create().Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+            {
+                Console.Error.WriteLine($"analyzer: {error.Message}");
+            }
+            Console.Error.WriteLine("analyzer: see 'analyzer --help'");
+            return Task.FromResult(ExitUsage);
+        }
         // The host handles SIGTERM/Ctrl+C itself: System.CommandLine must not cancel the serve action.
-        return root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+        return parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
     }
 
     public static RootCommand Create()

@@ -97,19 +97,20 @@ public sealed class PostgresCluster
     private static async Task<PostgresCluster> StartLocalAsync()
     {
         var bin = FindBinDirectory()!;
-        var root = Directory.CreateTempSubdirectory("analyzer-pg-").FullName;
+        RemoveAbandonedClusters();
+        var root = Directory.CreateTempSubdirectory(ClusterDirectoryPrefix).FullName;
         var asRoot = Environment.UserName == "root";
         if (asRoot)
         {
             await RunAsync("chown", ["postgres", root], asPostgres: false);
         }
         var data = Path.Combine(root, "data");
-        await RunAsync(Path.Combine(bin, "initdb"), ["-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"], asRoot);
+        await RunAsync(Path.Combine(bin, "initdb"), ["-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync", "--wal-segsize=1"], asRoot);
 
         for (var attempt = 1; ; attempt++)
         {
             var port = FreePort();
-            var options = $"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300";
+            var options = $"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c min_wal_size=4MB -c max_wal_size=64MB";
             try
             {
                 await RunAsync(Path.Combine(bin, "pg_ctl"), ["-D", data, "-l", Path.Combine(root, "server.log"), "-w", "-t", "60", "-o", options, "start"], asRoot);
@@ -139,6 +140,34 @@ public sealed class PostgresCluster
                 Pooling = false,
             };
             return new PostgresCluster(builder, Stop);
+        }
+    }
+
+    private const string ClusterDirectoryPrefix = "analyzer-pg-";
+
+    /// <summary>
+    /// The test host may be killed before its exit handler has removed the cluster's directory: remove
+    /// the directories of earlier runs whose server is no longer running.
+    /// </summary>
+    private static void RemoveAbandonedClusters()
+    {
+        foreach (var directory in Directory.GetDirectories(Path.GetTempPath(), ClusterDirectoryPrefix + "*"))
+        {
+            var pidFile = Path.Combine(directory, "data", "postmaster.pid");
+            try
+            {
+                var alive = File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var pid) && Directory.Exists($"/proc/{pid}");
+                var recent = Directory.GetLastWriteTimeUtc(directory) > DateTime.UtcNow.AddMinutes(-5);
+                if (alive || recent)
+                {
+                    continue; // another test run's server, or one still starting
+                }
+                Directory.Delete(directory, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Another run is starting in it or removing it: leave it.
+            }
         }
     }
 
