@@ -1,4 +1,5 @@
 using Analyzer.Analytics;
+using Analyzer.Auth;
 using Analyzer.Cli;
 using Analyzer.Imports;
 using Analyzer.Storage;
@@ -32,13 +33,16 @@ public sealed partial class Program
         builder.Services
             .AddAnalyzerWeb()
             .AddStorage()
-            .AddAnalyzerHealthChecks();
+            .AddAnalyzerHealthChecks()
+            .AddAnalyzerAuth();
 
         var app = builder.Build();
         app.UseAnalyzerWeb();
+        app.UseAnalyzerAuth();
         app.MapImports();
         app.MapAnalytics();
         app.MapHealth();
+        app.MapAuth();
         return app;
     }
 }

@@ -1,3 +1,4 @@
+using Analyzer.Auth;
 using Analyzer.Storage;
 using Analyzer.Web;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -9,7 +10,7 @@ public static class AnalyticsApi
 {
     public static RouteGroupBuilder MapAnalytics(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/imports/{import_id:id}").WithTags("Analytics");
+        var group = app.MapGroup("/imports/{import_id:id}").WithTags("Analytics").RequireAnalyzerScopes();
         group.MapGet("/citizens/birthdays", GetBirthdays).WithName("GetBirthdays")
             .WithSummary("How many presents each citizen buys for relatives, by month of the relatives' birthdays");
         group.MapGet("/towns/stat/percentile/age", GetAgePercentiles).WithName("GetAgePercentiles")

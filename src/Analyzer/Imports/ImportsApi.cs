@@ -1,3 +1,4 @@
+using Analyzer.Auth;
 using Analyzer.Storage;
 using Analyzer.Web;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -9,7 +10,7 @@ public static class ImportsApi
 {
     public static RouteGroupBuilder MapImports(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/imports").WithTags("Imports");
+        var group = app.MapGroup("/imports").WithTags("Imports").RequireAnalyzerScopes();
         group.MapPost("", CreateImport).WithName("CreateImport")
             .WithSummary("Store a new data set of citizens");
         group.MapGet("/{import_id:id}/citizens", GetCitizens).WithName("GetCitizens")

@@ -1,0 +1,51 @@
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Analyzer.Auth;
+
+/// <summary>Whether tokens are required, and how one is checked: keys, algorithms, issuer, audience, lifetime (on the system clock, with the library's five minutes of skew).</summary>
+public sealed class TokenValidation
+{
+    public TokenValidation(IOptions<AuthOptions> options)
+    {
+        var auth = options.Value;
+        Enabled = auth.Enabled;
+        if (!Enabled)
+        {
+            Parameters = new TokenValidationParameters();
+            return;
+        }
+        if (!AuthKeys.TryLoad(auth, out var keys, out var error))
+        {
+            throw new OptionsValidationException(AuthOptions.Section, typeof(AuthOptions), [error]);
+        }
+        Parameters = new TokenValidationParameters
+        {
+            IssuerSigningKeys = keys.Keys,
+            ValidAlgorithms = keys.Algorithms,
+            RequireSignedTokens = true,
+            RequireExpirationTime = true,
+            ValidateLifetime = true,
+            ValidateIssuer = !string.IsNullOrEmpty(auth.Issuer),
+            ValidIssuer = auth.Issuer,
+            ValidateAudience = !string.IsNullOrEmpty(auth.Audience),
+            ValidAudience = auth.Audience,
+        };
+    }
+
+    public bool Enabled { get; }
+
+    public TokenValidationParameters Parameters { get; }
+
+    public static JsonWebTokenHandler Handler { get; } = new();
+}
+
+/// <summary>Checks at start that the configured key files can be read.</summary>
+public sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
+{
+    public ValidateOptionsResult Validate(string? name, AuthOptions options) =>
+        !options.Enabled || AuthKeys.TryLoad(options, out _, out var error)
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail(error);
+}
