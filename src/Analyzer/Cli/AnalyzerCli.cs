@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Analyzer.Auth;
 using Analyzer.Storage;
 using Analyzer.Web;
 
@@ -56,14 +57,17 @@ public static class AnalyzerCli
         {
             address, port, db, logLevel, logFormat, noMigrate, maxBody, corsOrigins, shutdownTimeout,
         };
+        var auth = new AuthCli();
+        auth.AddTo(serve);
         serve.SetAction((parse, cancellationToken) => ServeAsync(new ServeSettings(
             parse.GetValue(address)!, parse.GetValue(port), parse.GetValue(db)!, parse.GetValue(logLevel)!, parse.GetValue(logFormat)!,
-            !parse.GetValue(noMigrate), parse.GetValue(maxBody), parse.GetValue(corsOrigins)!, parse.GetValue(shutdownTimeout))));
+            !parse.GetValue(noMigrate), parse.GetValue(maxBody), parse.GetValue(corsOrigins)!, parse.GetValue(shutdownTimeout), auth.Read(parse))));
 
         var root = new RootCommand("Analyzer: stores data sets of citizens and answers analytical questions about them.")
         {
             serve,
             DbCommand(db),
+            auth.TokenCommand(db),
         };
         foreach (var option in serve.Options)
         {
@@ -74,7 +78,8 @@ public static class AnalyzerCli
     }
 
     private sealed record ServeSettings(
-        string Address, int Port, string Db, string LogLevel, string LogFormat, bool Migrate, long MaxRequestBodyBytes, string CorsOrigins, int ShutdownTimeoutSeconds);
+        string Address, int Port, string Db, string LogLevel, string LogFormat, bool Migrate, long MaxRequestBodyBytes, string CorsOrigins,
+        int ShutdownTimeoutSeconds, AuthOptions Auth);
 
     private static async Task<int> ServeAsync(ServeSettings settings)
     {
@@ -82,9 +87,13 @@ public static class AnalyzerCli
         {
             return Fail(ExitUsage, error);
         }
+        if (!AuthKeys.TryLoad(settings.Auth, out _, out var authError))
+        {
+            return Fail(ExitUsage, authError);
+        }
         var frameworkLevel = Array.IndexOf(LogLevels, settings.LogLevel) < Array.IndexOf(LogLevels, "Warning") ? "Warning" : settings.LogLevel;
         var app = Program.BuildWebApp(
-            new Dictionary<string, string?>
+            new Dictionary<string, string?>(settings.Auth.ToSettings())
             {
                 [$"{AnalyzerOptions.Section}:{nameof(AnalyzerOptions.Db)}"] = settings.Db,
                 [$"{AnalyzerOptions.Section}:{nameof(AnalyzerOptions.Migrate)}"] = settings.Migrate.ToString(),
@@ -210,7 +219,7 @@ public static class AnalyzerCli
     };
 
     /// <summary>An option whose default comes from ANALYZER_&lt;NAME&gt; when that is set.</summary>
-    private static Option<T> EnvOption<T>(string name, string description, T fallback, Func<string, object?> parse)
+    internal static Option<T> EnvOption<T>(string name, string description, T fallback, Func<string, object?> parse)
     {
         var variable = "ANALYZER_" + name.TrimStart('-').Replace('-', '_').ToUpperInvariant();
         return new Option<T>(name)
