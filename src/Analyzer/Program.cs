@@ -1,6 +1,7 @@
 using Analyzer.Analytics;
 using Analyzer.Auth;
 using Analyzer.Cli;
+using Analyzer.Docs;
 using Analyzer.Imports;
 using Analyzer.Storage;
 using Analyzer.Web;
@@ -34,7 +35,8 @@ public sealed partial class Program
             .AddAnalyzerWeb()
             .AddStorage()
             .AddAnalyzerHealthChecks()
-            .AddAnalyzerAuth();
+            .AddAnalyzerAuth()
+            .AddAnalyzerDocs();
 
         var app = builder.Build();
         app.UseAnalyzerWeb();
@@ -43,6 +45,7 @@ public sealed partial class Program
         app.MapAnalytics();
         app.MapHealth();
         app.MapAuth();
+        app.MapDocs();
         return app;
     }
 }

@@ -1,4 +1,6 @@
 using Analyzer.Auth;
+using System.ComponentModel;
+using Analyzer.Docs;
 using Analyzer.Storage;
 using Analyzer.Web;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -12,14 +14,22 @@ public static class AnalyticsApi
     {
         var group = app.MapGroup("/imports/{import_id:id}").WithTags("Analytics").RequireAnalyzerScopes();
         group.MapGet("/citizens/birthdays", GetBirthdays).WithName("GetBirthdays")
-            .WithSummary("How many presents each citizen buys for relatives, by month of the relatives' birthdays");
+            .WithSummary("How many presents each citizen buys for relatives, by month of the relatives' birthdays")
+            .WithDescription("All twelve months \"1\" to \"12\", always. Under each month, every citizen with relatives born in it, "
+                + "once, with the number of those relatives (one present each); a citizen who is its own relative buys itself one.")
+            .ProducesContract(StatusCodes.Status200OK, ContractSchemas.PresentsByMonth, "Presents by month.", ContractExamples.PresentsByMonth)
+            .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/towns/stat/percentile/age", GetAgePercentiles).WithName("GetAgePercentiles")
-            .WithSummary("Percentiles 50, 75 and 99 of the citizens' ages, per town");
+            .WithSummary("Percentiles 50, 75 and 99 of the citizens' ages, per town")
+            .WithDescription("Ages are full years at today's date in UTC. Percentiles are numpy.percentile's (linear interpolation), "
+                + "rounded to 2 decimals, halves away from zero, computed exactly.")
+            .ProducesContract(StatusCodes.Status200OK, ContractSchemas.AgePercentiles, "One entry per town of the import.", ContractExamples.AgePercentiles)
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return group;
     }
 
     private static async Task<Results<JsonHttpResult<DataEnvelope<Dictionary<string, BuyerPresents[]>>>, ProblemHttpResult>> GetBirthdays(
-        [FromRoute(Name = "import_id")] string importId, ICitizenStore store, CancellationToken cancellationToken)
+        [FromRoute(Name = "import_id"), Description(EndpointDocs.ImportIdDescription)] string importId, ICitizenStore store, CancellationToken cancellationToken)
     {
         var relatives = PathIds.TryParseImportId(importId, out var id)
             ? await store.ReadRelativeBirthDatesAsync(id, cancellationToken)
@@ -32,7 +42,7 @@ public static class AnalyticsApi
     }
 
     private static async Task<Results<JsonHttpResult<DataEnvelope<TownAgePercentiles[]>>, ProblemHttpResult>> GetAgePercentiles(
-        [FromRoute(Name = "import_id")] string importId, ICitizenStore store, TimeProvider time, CancellationToken cancellationToken)
+        [FromRoute(Name = "import_id"), Description(EndpointDocs.ImportIdDescription)] string importId, ICitizenStore store, TimeProvider time, CancellationToken cancellationToken)
     {
         var citizens = PathIds.TryParseImportId(importId, out var id)
             ? await store.ReadTownBirthDatesAsync(id, cancellationToken)

@@ -1,4 +1,6 @@
 using Analyzer.Auth;
+using System.ComponentModel;
+using Analyzer.Docs;
 using Analyzer.Storage;
 using Analyzer.Web;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -12,11 +14,31 @@ public static class ImportsApi
     {
         var group = app.MapGroup("/imports").WithTags("Imports").RequireAnalyzerScopes();
         group.MapPost("", CreateImport).WithName("CreateImport")
-            .WithSummary("Store a new data set of citizens");
+            .WithSummary("Store a new data set of citizens")
+            .WithDescription("Every citizen has all nine fields, none null, and nothing else; citizen_ids are unique within the import "
+                + "and relations are mutual. Any broken rule is a 400 that names it, and nothing is stored.")
+            .AcceptsContract(ContractSchemas.ImportRequest, "The citizens of the new data set.",
+                new ContractExample("contract", "1 and 2 are brothers, 3 has no relatives", ContractExamples.Import))
+            .ProducesContract(StatusCodes.Status201Created, ContractSchemas.ImportCreated, "Stored; the new import's id.", ContractExamples.ImportCreated)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         group.MapGet("/{import_id:id}/citizens", GetCitizens).WithName("GetCitizens")
-            .WithSummary("Read every citizen of an import with its relatives");
+            .WithSummary("Read every citizen of an import with its relatives")
+            .ProducesContract(StatusCodes.Status200OK, ContractSchemas.CitizenList, "Every citizen of the import, in no particular order.", ContractExamples.Citizens)
+            .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPatch("/{import_id:id}/citizens/{citizen_id:id}", PatchCitizen).WithName("PatchCitizen")
-            .WithSummary("Correct one citizen; relatives changes are mirrored on the relatives");
+            .WithSummary("Correct one citizen; relatives changes are mirrored on the relatives")
+            .WithDescription("Changes the fields given. relatives replaces the citizen's list: a relative added gets this citizen in its list, "
+                + "a relative removed loses it; a relative that is not in the import is a 400. Concurrent patches of one import apply one after another.")
+            .AcceptsContract(ContractSchemas.CitizenPatch, "The fields to change, at least one.",
+                new ContractExample("contract", "3 moves to Moscow, is renamed and becomes a relative of 1", ContractExamples.Patch),
+                new ContractExample("clear-relatives", "3 has no relatives any more (and 1 loses 3)", ContractExamples.PatchClearRelatives))
+            .ProducesContract(StatusCodes.Status200OK, ContractSchemas.CitizenData, "The citizen as now stored.", ContractExamples.PatchedCitizen)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         return group;
     }
 
@@ -43,7 +65,7 @@ public static class ImportsApi
     }
 
     private static async Task<Results<CitizenResults, ProblemHttpResult>> GetCitizens(
-        [FromRoute(Name = "import_id")] string importId, ICitizenStore store, CancellationToken cancellationToken)
+        [FromRoute(Name = "import_id"), Description(EndpointDocs.ImportIdDescription)] string importId, ICitizenStore store, CancellationToken cancellationToken)
     {
         if (!PathIds.TryParseImportId(importId, out var id) || !await store.ImportExistsAsync(id, cancellationToken))
         {
@@ -53,7 +75,7 @@ public static class ImportsApi
     }
 
     private static async Task<Results<CitizenResults, ValidationProblem, ProblemHttpResult>> PatchCitizen(
-        [FromRoute(Name = "import_id")] string importId, [FromRoute(Name = "citizen_id")] string citizenId,
+        [FromRoute(Name = "import_id"), Description(EndpointDocs.ImportIdDescription)] string importId, [FromRoute(Name = "citizen_id"), Description(EndpointDocs.CitizenIdDescription)] string citizenId,
         HttpRequest request, ICitizenStore store, TimeProvider time, CancellationToken cancellationToken)
     {
         var (body, refusal) = await RequestBody.ReadJsonAsync(request, cancellationToken);

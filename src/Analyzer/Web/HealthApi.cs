@@ -1,3 +1,4 @@
+using Analyzer.Docs;
 using Analyzer.Storage;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -23,10 +24,18 @@ public static class HealthApi
         var withDatabase = new HealthCheckOptions { Predicate = check => check.Tags.Contains(DatabaseTag), ResponseWriter = WriteStatus };
         // MapHealthChecks accepts every method; health answers GET and HEAD only.
         var getOrHead = new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head]);
-        app.MapHealthChecks("/health", withDatabase).WithMetadata(getOrHead).WithTags("Health").WithName("GetHealth");
-        app.MapHealthChecks("/health/ready", withDatabase).WithMetadata(getOrHead).WithTags("Health").WithName("GetReadiness");
+        app.MapHealthChecks("/health", withDatabase).WithMetadata(getOrHead).WithTags("Health").WithName("GetHealth")
+            .WithSummary("The contract's health: whether the service serves and its database answers")
+            .ProducesContract(StatusCodes.Status200OK, ContractSchemas.Health, "The database answered SELECT 1 within a second.", ContractExamples.HealthOk)
+            .ProducesContract(StatusCodes.Status503ServiceUnavailable, ContractSchemas.Health, "The database did not answer in time.", ContractExamples.HealthUnavailable);
+        app.MapHealthChecks("/health/ready", withDatabase).WithMetadata(getOrHead).WithTags("Health").WithName("GetReadiness")
+            .WithSummary("Readiness: whether the database answers SELECT 1 within a second")
+            .ProducesContract(StatusCodes.Status200OK, ContractSchemas.Health, "The database answered SELECT 1 within a second.", ContractExamples.HealthOk)
+            .ProducesContract(StatusCodes.Status503ServiceUnavailable, ContractSchemas.Health, "The database did not answer in time.", ContractExamples.HealthUnavailable);
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteStatus })
-            .WithMetadata(getOrHead).WithTags("Health").WithName("GetLiveness");
+            .WithMetadata(getOrHead).WithTags("Health").WithName("GetLiveness")
+            .WithSummary("Liveness: whether the process serves, whatever the database does")
+            .ProducesContract(StatusCodes.Status200OK, ContractSchemas.Health, "The process serves.", ContractExamples.HealthOk);
         return app;
     }
 
