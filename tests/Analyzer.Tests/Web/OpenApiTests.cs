@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
 using static Analyzer.Tests.Infrastructure.Citizens;
 
 namespace Analyzer.Tests.Web;
@@ -354,5 +355,92 @@ public sealed class OpenApiBodyLimitTests(SmallBodyLimitApp app) : IClassFixture
         using var patch = await client.PatchJsonAsync($"/imports/{importId}/citizens/1", $$"""{"name": "{{new string('x', 3000)}}"}""");
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, patch.StatusCode);
         await document.AssertDocumentedAsync(patch, "/imports/{import_id}/citizens/{citizen_id}");
+    }
+}
+
+/// <summary>
+/// Swagger UI in a real headless Chromium against the real executable on Kestrel: every path of the document
+/// is shown, and "Try it out" works (the contract's example import is stored, then read back).
+/// </summary>
+public sealed class OpenApiBrowserTests
+{
+    /// <summary>The page as it opens, every operation listed; a person can look at it after a run.</summary>
+    public const string ScreenshotPath = "/tmp/analyzer-docs.png";
+
+    /// <summary>The page after "Try it out" of POST /imports and GET citizens.</summary>
+    public const string TryItOutScreenshotPath = "/tmp/analyzer-docs-try-it-out.png";
+
+    [BrowserFact]
+    public async Task Docs_page_shows_every_endpoint_and_try_it_out_works()
+    {
+        var directory = Directory.CreateTempSubdirectory("analyzer-docs-");
+        try
+        {
+            await using var service = await AnalyzerServer.StartAsync(directory.FullName, null,
+                "--db", "sqlite://" + Path.Combine(directory.FullName, "analyzer.db"), "--log-level", "Warning");
+            await CheckDocsPageAsync(service.Client);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    private static async Task CheckDocsPageAsync(HttpClient http)
+    {
+        var document = await ApiDocument.LoadAsync(http);
+        var expected = document.Operations().Select(o => $"{o.Method} {o.Path}").Order(StringComparer.Ordinal).ToArray();
+        var origin = http.BaseAddress!.GetLeftPart(UriPartial.Authority);
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = Browser.ChromiumPath,
+            Headless = true,
+            Args = Browser.ChromiumArgs,
+        });
+        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1280, Height = 1000 } });
+        page.SetDefaultTimeout(60_000);
+        var elsewhere = new List<string>();
+        page.Request += (_, request) =>
+        {
+            if (!request.Url.StartsWith(origin, StringComparison.Ordinal) && !request.Url.StartsWith("data:", StringComparison.Ordinal))
+            {
+                lock (elsewhere)
+                {
+                    elsewhere.Add(request.Url);
+                }
+            }
+        };
+
+        await page.GotoAsync(origin + "/docs");
+        await page.Locator(".opblock").Nth(expected.Length - 1).WaitForAsync();
+        var shown = (await page.EvaluateAsync<string[]>("""
+            () => [...document.querySelectorAll('.opblock')].map(block =>
+                block.querySelector('.opblock-summary-method').textContent.trim().toUpperCase() + ' ' +
+                block.querySelector('.opblock-summary-path').getAttribute('data-path'))
+            """)).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(expected, shown);
+        await page.ScreenshotAsync(new() { Path = ScreenshotPath, FullPage = true });
+
+        await TryItOutAsync(page, "#operations-Imports-CreateImport", "201");
+        await TryItOutAsync(page, "#operations-Imports-GetCitizens", "200");
+        var citizens = await page.Locator("#operations-Imports-GetCitizens .live-responses-table .response-col_description pre").First.TextContentAsync();
+        Assert.Contains("Романова Мария Леонидовна", citizens, StringComparison.Ordinal);
+
+        await page.ScreenshotAsync(new() { Path = TryItOutScreenshotPath, FullPage = true });
+        Assert.True(elsewhere.Count == 0, "the page loaded from elsewhere: " + string.Join(", ", elsewhere));
+    }
+
+    /// <summary>Opens an operation, presses "Try it out" and "Execute" with the pre-filled example, and waits for the status.</summary>
+    private static async Task TryItOutAsync(IPage page, string operation, string expectedStatus)
+    {
+        var block = page.Locator(operation);
+        await block.Locator(".opblock-summary").First.ClickAsync();
+        await block.Locator("button.try-out__btn").ClickAsync();
+        await block.Locator("button.execute").ClickAsync();
+        var status = block.Locator(".live-responses-table .response .response-col_status").First;
+        await status.WaitForAsync();
+        Assert.Equal(expectedStatus, (await status.TextContentAsync())?.Trim());
     }
 }
