@@ -16,6 +16,9 @@ public static class AuthApi
 {
     public const int MaxJtiLength = 256;
 
+    /// <summary>The body of <c>POST /auth/revocations</c> (read by hand; this names it for the document).</summary>
+    public sealed record RevocationRequest([property: JsonPropertyName("jti")] string Jti);
+
     public static IServiceCollection AddAnalyzerAuth(this IServiceCollection services)
     {
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateOnStart();
@@ -55,6 +58,12 @@ public static class AuthApi
         var group = app.MapGroup("/auth").WithTags("Auth");
         group.MapPost("/revocations", RevokeToken).WithName("RevokeToken")
             .WithSummary("Refuse a token from now on, by its id (jti); revoking it again is 200 with the first record")
+            .Accepts<RevocationRequest>(JsonData.ContentType)
+            .Produces<DataEnvelope<RevokedToken>>(StatusCodes.Status201Created)
+            .Produces<DataEnvelope<RevokedToken>>(StatusCodes.Status200OK)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .RequireAuthorization(Scopes.Admin);
         return group;
     }

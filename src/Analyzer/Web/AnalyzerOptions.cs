@@ -15,6 +15,12 @@ public sealed class AnalyzerOptions
 
     public long MaxRequestBodyBytes { get; set; } = 128L * 1024 * 1024;
 
+    /// <summary>Largest CSV upload accepted; larger ones get 413.</summary>
+    public long MaxUploadBytes { get; set; } = 1024L * 1024 * 1024;
+
+    /// <summary>How long a confirmation link of a dataset change stays valid.</summary>
+    public int ConfirmationTtlMinutes { get; set; } = 24 * 60;
+
     /// <summary>Origins allowed by CORS, comma separated; empty turns CORS off.</summary>
     public string CorsOrigins { get; set; } = "";
 

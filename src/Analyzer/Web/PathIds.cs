@@ -28,5 +28,6 @@ public sealed class IdRouteConstraint : IRouteConstraint, IParameterLiteralNodeM
 
     public bool MatchesLiteral(string parameterName, string literal) => IsId(literal);
 
-    private static bool IsId(string text) => text.Length is > 0 and <= 32 && text.All(char.IsAsciiDigit);
+    /// <summary>Up to 18 digits, so that every id the route lets through fits a long; longer ones are 404 by routing.</summary>
+    private static bool IsId(string text) => text.Length is > 0 and <= 18 && text.All(char.IsAsciiDigit);
 }

@@ -14,9 +14,15 @@ public static class Problems
     public static ValidationProblem Invalid(ValidationErrors errors, string detail) =>
         TypedResults.ValidationProblem(errors.ToDictionary(), detail: detail, title: "The request is invalid");
 
-    public static ProblemHttpResult UnsupportedMediaType(string? contentType) =>
+    public static ProblemHttpResult Conflict(string detail) =>
+        TypedResults.Problem(detail: detail, statusCode: StatusCodes.Status409Conflict, title: "Conflict");
+
+    public static ProblemHttpResult Gone(string detail) =>
+        TypedResults.Problem(detail: detail, statusCode: StatusCodes.Status410Gone, title: "Gone");
+
+    public static ProblemHttpResult UnsupportedMediaType(string? contentType, string expected = "application/json") =>
         TypedResults.Problem(
-            detail: $"send the body as application/json, not {contentType}",
+            detail: $"send the body as {expected}, not {contentType}",
             statusCode: StatusCodes.Status415UnsupportedMediaType,
             title: "Unsupported Media Type");
 
