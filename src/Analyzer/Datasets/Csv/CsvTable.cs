@@ -1,0 +1,171 @@
+namespace Analyzer.Datasets.Csv;
+
+/// <summary>A column of a scanned CSV: its normalised name, the header cell it came from (null without a header), its type.</summary>
+public sealed record CsvColumn(string Name, string? SourceName, ColumnType Type, bool Nullable);
+
+/// <summary>
+/// Pass 1 over an upload (<see cref="Scan"/>): the columns with their inferred types and the row count; then pass 2
+/// (<see cref="ReadRows"/>) over the same bytes gives the rows converted to those types. Both apply the same rules,
+/// so the endpoint never re-implements header, width or NULL handling.
+/// </summary>
+public sealed class CsvTable
+{
+    /// <summary>
+    /// The widest file accepted: PostgreSQL allows 1,600 columns per table, and each dataset table also has
+    /// <c>id</c> and <c>deleted_at</c>.
+    /// </summary>
+    public const int MaxColumns = 1600 - 2;
+
+    private CsvTable(CsvDialect dialect, CsvOptions options, IReadOnlyList<CsvColumn> columns, long rowCount)
+    {
+        Dialect = dialect;
+        Options = options;
+        Columns = columns;
+        RowCount = rowCount;
+    }
+
+    /// <summary>The dialect used, with the detected delimiter if none was given: pass 2 reads with it.</summary>
+    public CsvDialect Dialect { get; }
+
+    public CsvOptions Options { get; }
+
+    public IReadOnlyList<CsvColumn> Columns { get; }
+
+    public long RowCount { get; }
+
+    /// <summary>
+    /// Reads the whole stream once. The delimiter, if not given, is detected on the first 16 KiB (the stream must
+    /// then be seekable; its position is put back). The header (when <see cref="CsvOptions.Header"/>) gives the names,
+    /// unless <see cref="CsvOptions.Columns"/> does; without either, <c>column_1</c>…<c>column_N</c>. Every record
+    /// must be as wide as the first. A file without records is an error; a header alone is a table with 0 rows,
+    /// every column nullable text.
+    /// </summary>
+    /// <exception cref="CsvFormatException">Anything that makes the file unusable, with its line.</exception>
+    public static CsvTable Scan(Stream stream, CsvOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(options);
+        var dialect = new CsvDialect(options.Delimiter ?? CsvDialect.DetectDelimiter(stream));
+        var tokenizer = CsvTokenizer.Open(stream, dialect);
+        if (!tokenizer.TryReadRecord(out var first))
+        {
+            throw new CsvFormatException(0, "the file is empty");
+        }
+        var width = CheckWidth(first, options);
+        string?[] sourceNames = options.Header ? first.ToValues() : new string?[width];
+        var names = ColumnNames.Normalise(options.Columns ?? (options.Header ? first.ToValues() : DefaultNames(width)));
+
+        var accumulators = new ColumnTypeAccumulator[width];
+        for (var i = 0; i < width; i++)
+        {
+            accumulators[i] = new ColumnTypeAccumulator();
+        }
+        long rows = 0;
+        if (!options.Header)
+        {
+            Accumulate(first, options, accumulators);
+            rows++;
+        }
+        while (tokenizer.TryReadRecord(out var record))
+        {
+            CheckRowWidth(record, width, options.Header);
+            Accumulate(record, options, accumulators);
+            rows++;
+        }
+
+        var columns = new CsvColumn[width];
+        for (var i = 0; i < width; i++)
+        {
+            var (type, nullable) = accumulators[i].Result;
+            columns[i] = new CsvColumn(names[i], sourceNames[i], type, nullable);
+        }
+        return new CsvTable(dialect, options, columns, rows);
+    }
+
+    /// <summary>
+    /// Pass 2: the data rows of the same bytes (from the stream's current position, which should be where pass 1
+    /// started), each a fresh array with one value per column: null for NULL, else the
+    /// <see cref="TypeInference.Convert"/> of the field (long, double, bool, DateOnly, DateTimeOffset in UTC, string).
+    /// </summary>
+    /// <exception cref="CsvFormatException">The file no longer matches the scan (it changed in between).</exception>
+    public IEnumerable<object?[]> ReadRows(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        var tokenizer = CsvTokenizer.Open(stream, Dialect);
+        var width = Columns.Count;
+        var skipHeader = Options.Header;
+        while (tokenizer.TryReadRecord(out var record))
+        {
+            CheckRowWidth(record, width, Options.Header);
+            if (skipHeader)
+            {
+                skipHeader = false;
+                continue;
+            }
+            var row = new object?[width];
+            for (var i = 0; i < width; i++)
+            {
+                var field = record[i];
+                if (Options.IsNull(field))
+                {
+                    row[i] = Columns[i].Nullable
+                        ? null
+                        : throw new CsvFormatException(record.Line, $"column {Columns[i].Name} is NULL here but was not when the file was scanned; did the file change?");
+                    continue;
+                }
+                row[i] = TypeInference.TryConvert(field.Value, Columns[i].Type, out var value)
+                    ? value
+                    : throw new CsvFormatException(record.Line, $"column {Columns[i].Name}: '{field.Value}' is not a {Columns[i].Type.ToApiName()}; did the file change after it was scanned?");
+            }
+            yield return row;
+        }
+    }
+
+    private static int CheckWidth(CsvRecord first, CsvOptions options)
+    {
+        var width = first.Count;
+        if (width > MaxColumns)
+        {
+            throw new CsvFormatException(first.Line, $"the file has {width:N0} columns; a dataset can have at most {MaxColumns:N0} (the table adds id and deleted_at, and a table holds at most 1,600)");
+        }
+        if (options.Columns is { } columns && columns.Count != width)
+        {
+            throw new CsvFormatException(first.Line, $"columns= names {columns.Count} columns but the {(options.Header ? "header" : "first record")} has {width}");
+        }
+        return width;
+    }
+
+    private static void CheckRowWidth(CsvRecord record, int width, bool header)
+    {
+        if (record.Count != width)
+        {
+            throw new CsvFormatException(record.Line, $"the record has {record.Count} fields but the {(header ? "header" : "first record")} has {width}; a field that contains the delimiter, a quote or a line break must be quoted");
+        }
+    }
+
+    private static void Accumulate(CsvRecord record, CsvOptions options, ColumnTypeAccumulator[] accumulators)
+    {
+        for (var i = 0; i < accumulators.Length; i++)
+        {
+            var field = record[i];
+            if (options.IsNull(field))
+            {
+                accumulators[i].AddNull();
+            }
+            else
+            {
+                accumulators[i].Add(field.Value.AsSpan());
+            }
+        }
+    }
+
+    private static string[] DefaultNames(int width)
+    {
+        var names = new string[width];
+        for (var i = 0; i < width; i++)
+        {
+            names[i] = $"column_{i + 1}";
+        }
+        return names;
+    }
+}
