@@ -48,12 +48,13 @@ public static class TypeInference
             case not ('-' or '.' or (>= '0' and <= '9')):
                 return Fits.None;
         }
+        // The grammar decides; parsing is needed only where the value might not fit (19 digits, an exponent).
         switch (ScanNumber(value))
         {
             case Fits.Integer | Fits.Float:
-                return long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _) ? Fits.Integer | Fits.Float : Fits.None;
+                return value.Length < 19 || TryParseInteger(value, out _) ? Fits.Integer | Fits.Float : Fits.None;
             case Fits.Float:
-                return TryParseFloat(value, out _) ? Fits.Float : Fits.None;
+                return (value.Length < 300 && !value.ContainsAny('e', 'E')) || TryParseFloat(value, out _) ? Fits.Float : Fits.None;
         }
         if (value.Length == 10 && TryParseDate(value, out _))
         {
