@@ -181,12 +181,12 @@ public sealed class CsvTokenizerTests
     [Fact]
     public void A_field_above_the_configured_limit_is_an_error_not_a_bigger_buffer()
     {
-        var csv = Encoding.UTF8.GetBytes("a\n\"" + new string('x', 5000));
+        var csv = Encoding.UTF8.GetBytes("a\n\"" + string.Concat(Enumerable.Repeat("xxxxxxxxx\n", 500)));
         var tokenizer = CsvTokenizer.Open(new MemoryStream(csv), new CsvDialect(',', maxFieldBytes: 1024));
         Assert.True(tokenizer.TryReadRecord(out _));
         var error = Assert.Throws<CsvFormatException>(() => tokenizer.TryReadRecord(out _));
         Assert.Equal(2, error.Line);
-        Assert.Contains("longer than", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith("line 2: a field starting on this line is longer than 1,024 bytes", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -44,6 +44,7 @@ public sealed class CsvTokenizer
     private bool started;
     private bool afterCr;   // the last byte consumed was a CR: an LF now finishes that line break
     private int line = 1;   // the line the byte at 'start' is on (inside a quoted field: the line scanned up to)
+    private int fieldLine;  // the line the current field starts on
     private CsvField[] fields = new CsvField[16];
     private int count;
 
@@ -85,6 +86,7 @@ public sealed class CsvTokenizer
                 AddField(string.Empty, wasQuoted: false, recordLine);   // "a," at the end of the file
                 break;
             }
+            fieldLine = line;
             var terminator = buffer[start] == Quote ? ReadQuotedField(recordLine) : ReadUnquotedField(recordLine);
             if (terminator != delimiter)
             {
@@ -181,7 +183,7 @@ public sealed class CsvTokenizer
     /// <summary>Reads a field that starts with a quote; returns the byte after its closing quote (0 at the end of the file).</summary>
     private byte ReadQuotedField(int recordLine)
     {
-        var openLine = line;
+        var openLine = fieldLine;
         var scanned = 1;
         var doubledQuotes = false;
         while (true)
@@ -285,7 +287,7 @@ public sealed class CsvTokenizer
         {
             if (buffer.Length >= maxFieldBytes)
             {
-                throw new CsvFormatException(line, $"a field is longer than {maxFieldBytes / (1024 * 1024)} MiB; is a closing quote missing?");
+                throw new CsvFormatException(fieldLine, $"a field starting on this line is longer than {maxFieldBytes:N0} bytes; is a closing quote missing?");
             }
             Array.Resize(ref buffer, Math.Min(buffer.Length * 2, maxFieldBytes));
         }
