@@ -40,7 +40,7 @@ public static class ColumnNames
             var name = Clean(raw[i], "c_");
             bases[i] = name.Length == 0 ? $"column_{i + 1}" : name;
         }
-        var taken = new HashSet<string>(ReservedColumnNames, StringComparer.Ordinal);
+        // A name as written belongs to its first column; suffixes avoid every name written, reserved or given out.
         var firstOwner = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = bases.Length - 1; i >= 0; i--)
         {
@@ -52,12 +52,11 @@ public static class ColumnNames
         for (var i = 0; i < bases.Length; i++)
         {
             var name = bases[i];
-            if (firstOwner[name] != i || taken.Contains(name))
+            if (firstOwner[name] != i || ReservedColumnNames.Contains(name))
             {
                 name = WithFreeSuffix(name, claimed);
+                claimed.Add(name);
             }
-            taken.Add(name);
-            claimed.Add(name);
             result[i] = name;
         }
         return result;
