@@ -1,6 +1,7 @@
 using Analyzer.Analytics;
 using Analyzer.Auth;
 using Analyzer.Cli;
+using Analyzer.Datasets;
 using Analyzer.Docs;
 using Analyzer.Imports;
 using Analyzer.Storage;
@@ -35,6 +36,7 @@ public sealed partial class Program
             .AddAnalyzerWeb()
             .AddStorage()
             .AddAnalyzerHealthChecks()
+            .AddDatasets()
             .AddAnalyzerAuth()
             .AddAnalyzerDocs();
 
@@ -43,6 +45,7 @@ public sealed partial class Program
         app.UseAnalyzerAuth();
         app.MapImports();
         app.MapAnalytics();
+        app.MapDatasets();
         app.MapHealth();
         app.MapAuth();
         app.MapDocs();

@@ -88,7 +88,21 @@ public sealed class CsvTable
     /// <see cref="TypeInference.Convert"/> of the field (long, double, bool, DateOnly, DateTimeOffset in UTC, string).
     /// </summary>
     /// <exception cref="CsvFormatException">The file no longer matches the scan (it changed in between).</exception>
-    public IEnumerable<object?[]> ReadRows(Stream stream)
+public IEnumerable<object?[]> ReadRows(Stream stream) => ReadRows(stream, [.. Columns.Select(c => c.Type)]);
+
+    /// <summary>
+    /// Pass 2 for appending to an existing table: the values converted to that table's column types
+    /// (<paramref name="types"/>, one per column), which the caller has checked each scanned type fits.
+    /// </summary>
+    public IEnumerable<object?[]> ReadRowsAs(Stream stream, IReadOnlyList<ColumnType> types)
+    {
+        ArgumentNullException.ThrowIfNull(types);
+        return types.Count == Columns.Count
+            ? ReadRows(stream, types)
+            : throw new ArgumentException($"{types.Count} types for {Columns.Count} columns", nameof(types));
+    }
+
+        private IEnumerable<object?[]> ReadRows(Stream stream, IReadOnlyList<ColumnType> types)
     {
         ArgumentNullException.ThrowIfNull(stream);
         var tokenizer = CsvTokenizer.Open(stream, Dialect);
@@ -113,9 +127,9 @@ public sealed class CsvTable
                         : throw new CsvFormatException(record.Line, $"column {Columns[i].Name} is NULL here but was not when the file was scanned; did the file change?");
                     continue;
                 }
-                row[i] = TypeInference.TryConvert(field.Value, Columns[i].Type, out var value)
+                row[i] = TypeInference.TryConvert(field.Value, types[i], out var value)
                     ? value
-                    : throw new CsvFormatException(record.Line, $"column {Columns[i].Name}: '{field.Value}' is not a {Columns[i].Type.ToApiName()}; did the file change after it was scanned?");
+                    : throw new CsvFormatException(record.Line, $"column {Columns[i].Name}: '{field.Value}' is not a {types[i].ToApiName()}; did the file change after it was scanned?");
             }
             yield return row;
         }

@@ -1,0 +1,114 @@
+using Analyzer.Datasets.Csv;
+using Analyzer.Imports;
+using Analyzer.Web;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Net.Http.Headers;
+
+namespace Analyzer.Datasets;
+
+/// <summary>
+/// Takes an uploaded CSV (a multipart field <c>file</c> or a <c>text/csv</c> body) to a temporary file,
+/// so that it can be read twice (infer the types, then load) without holding it in memory.
+/// </summary>
+public sealed class CsvUpload : IAsyncDisposable
+{
+    private CsvUpload(FileStream file, string? fileName) => (File, FileName) = (file, fileName);
+
+    /// <summary>The spooled bytes; deleted when this is disposed.</summary>
+    public FileStream File { get; }
+
+    /// <summary>The client's file name (multipart uploads only).</summary>
+    public string? FileName { get; }
+
+    public ValueTask DisposeAsync() => File.DisposeAsync();
+
+    public static async Task<(CsvUpload? Upload, IResult? Refusal)> ReceiveAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
+    {
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+        {
+            size.MaxRequestBodySize = limit;
+        }
+        if (request.ContentLength > limit)
+        {
+            return (null, Problems.TooLarge(limit));
+        }
+        MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType);
+        var type = mediaType?.MediaType.Value?.ToLowerInvariant();
+        if (type is not ("multipart/form-data" or "text/csv" or "text/plain" or "application/octet-stream" or "text/tab-separated-values"))
+        {
+            return (null, Problems.UnsupportedMediaType(request.ContentType, "multipart/form-data (field \"file\") or text/csv"));
+        }
+        var file = new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 64 * 1024,
+            FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        try
+        {
+            string? fileName = null;
+            if (type == "multipart/form-data")
+            {
+                var boundary = HeaderUtilities.RemoveQuotes(mediaType!.Boundary).Value;
+                if (string.IsNullOrEmpty(boundary))
+                {
+                    await file.DisposeAsync();
+                    return (null, Problems.UnsupportedMediaType(request.ContentType, "multipart/form-data with a boundary"));
+                }
+                var reader = new MultipartReader(boundary, request.Body) { BodyLengthLimit = limit };
+                var found = false;
+                while (await reader.ReadNextSectionAsync(cancellationToken) is { } section)
+                {
+                    if (ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
+                        && disposition.Name.Value?.Trim('"') == "file")
+                    {
+                        fileName = disposition.FileName.Value?.Trim('"') ?? disposition.FileNameStar.Value;
+                        await CopyAsync(section.Body, file, limit, cancellationToken);
+                        found = true;
+                        break;
+                    }
+                }
+                if (!found)
+                {
+                    await file.DisposeAsync();
+                    var errors = new ValidationErrors();
+                    errors.Add("file", "the multipart body has no field named \"file\"");
+                    return (null, Problems.Invalid(errors, "Upload the CSV in a multipart field named \"file\"."));
+                }
+            }
+            else
+            {
+                await CopyAsync(request.Body, file, limit, cancellationToken);
+            }
+            file.Position = 0;
+            return (new CsvUpload(file, fileName), null);
+        }
+        catch (Exception e) when (e is TooLargeException || (e is BadHttpRequestException bad && bad.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            || e is InvalidDataException { Message: var message } && message.Contains("length limit", StringComparison.OrdinalIgnoreCase))
+        {
+            await file.DisposeAsync();
+            return (null, Problems.TooLarge(limit));
+        }
+        catch
+        {
+            await file.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static async Task CopyAsync(Stream source, Stream target, long limit, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[81920];
+        long total = 0;
+        int read;
+        while ((read = await source.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            total += read;
+            if (total > limit)
+            {
+                throw new TooLargeException();
+            }
+            await target.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+        }
+        await target.FlushAsync(cancellationToken);
+    }
+
+    private sealed class TooLargeException : Exception;
+}

@@ -1,0 +1,241 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Text.Json;
+using Analyzer.Datasets.Csv;
+using Analyzer.Imports;
+using Analyzer.Storage;
+
+namespace Analyzer.Datasets;
+
+/// <summary>
+/// Column values between their three forms: JSON (request and answer bodies), text (query strings,
+/// CSV cells) and database values. In memory a value is a long, double, bool, DateOnly,
+/// DateTimeOffset (UTC), string, or null.
+/// </summary>
+public static class RowValues
+{
+    private const string TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
+
+    /// <summary>Reads a JSON object of column values, checked against the dataset's columns.</summary>
+    /// <param name="complete">true for a new row: every NOT NULL column must be given.</param>
+    public static Dictionary<string, object?> FromJson(Dataset dataset, JsonElement body, bool complete, ValidationErrors errors)
+    {
+        var values = new Dictionary<string, object?>(StringComparer.Ordinal);
+        if (body.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add("$", "the body must be a JSON object of column values");
+            return values;
+        }
+        foreach (var property in body.EnumerateObject())
+        {
+            if (Column(dataset, property.Name, errors) is not { } column)
+            {
+                continue;
+            }
+            if (values.ContainsKey(column.Name))
+            {
+                errors.Add(column.Name, "appears more than once");
+            }
+            else if (FromJson(property.Value, column, errors) is var (ok, value) && ok)
+            {
+                values[column.Name] = value;
+            }
+        }
+        CheckComplete(dataset, values, complete, errors);
+        return values;
+    }
+
+    /// <summary>Reads column values from query-string pairs (<c>col=value</c>; an empty value is NULL).</summary>
+    public static Dictionary<string, object?> FromText(Dataset dataset, IEnumerable<KeyValuePair<string, string>> pairs, bool complete, ValidationErrors errors)
+    {
+        var values = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var (name, text) in pairs)
+        {
+            if (Column(dataset, name, errors) is not { } column)
+            {
+                continue;
+            }
+            if (values.ContainsKey(column.Name))
+            {
+                errors.Add(column.Name, "appears more than once");
+            }
+            else if (text.Length == 0)
+            {
+                if (column.Nullable)
+                {
+                    values[column.Name] = null;
+                }
+                else
+                {
+                    errors.Add(column.Name, "must not be null (empty)");
+                }
+            }
+            else if (TypeInference.TryConvert(text, column.Type, out var value))
+            {
+                values[column.Name] = value;
+            }
+            else
+            {
+                errors.Add(column.Name, $"'{Truncate(text)}' is not a {column.Type.ToApiName()}");
+            }
+        }
+        CheckComplete(dataset, values, complete, errors);
+        return values;
+    }
+
+    private static DatasetColumn? Column(Dataset dataset, string name, ValidationErrors errors)
+    {
+        if (name is "id" or "deleted_at")
+        {
+            errors.Add(name, "is managed by the service and cannot be set");
+            return null;
+        }
+        var column = dataset.Column(name);
+        if (column is null)
+        {
+            errors.Add(name, $"unknown column; {dataset.Name} has {string.Join(", ", dataset.Columns.Select(c => c.Name))}");
+        }
+        return column;
+    }
+
+    private static void CheckComplete(Dataset dataset, Dictionary<string, object?> values, bool complete, ValidationErrors errors)
+    {
+        if (complete)
+        {
+            foreach (var column in dataset.Columns.Where(c => !c.Nullable && !values.ContainsKey(c.Name)))
+            {
+                errors.Add(column.Name, "is required (the column is NOT NULL)");
+            }
+        }
+        else if (values.Count == 0 && errors.IsEmpty)
+        {
+            errors.Add("$", "name at least one column to change");
+        }
+    }
+
+    private static (bool Ok, object? Value) FromJson(JsonElement json, DatasetColumn column, ValidationErrors errors)
+    {
+        if (json.ValueKind == JsonValueKind.Null)
+        {
+            if (column.Nullable)
+            {
+                return (true, null);
+            }
+            errors.Add(column.Name, "must not be null (the column is NOT NULL)");
+            return (false, null);
+        }
+        object? value = null;
+        var ok = column.Type switch
+        {
+            ColumnType.Integer => json.ValueKind == JsonValueKind.Number && json.TryGetInt64(out var l) && Set(l, out value),
+            ColumnType.Float => json.ValueKind == JsonValueKind.Number && json.TryGetDouble(out var d) && double.IsFinite(d) && Set(d, out value),
+            ColumnType.Boolean => json.ValueKind is JsonValueKind.True or JsonValueKind.False && Set(json.GetBoolean(), out value),
+            _ => json.ValueKind == JsonValueKind.String && TypeInference.TryConvert(json.GetString()!, column.Type, out value),
+        };
+        if (!ok)
+        {
+            errors.Add(column.Name, column.Type switch
+            {
+                ColumnType.Integer => "must be a 64-bit integer",
+                ColumnType.Float => "must be a number",
+                ColumnType.Boolean => "must be true or false",
+                ColumnType.Date => "must be a date string, YYYY-MM-DD or DD.MM.YYYY",
+                ColumnType.Timestamp => "must be an ISO 8601 timestamp string",
+                _ => "must be a string",
+            });
+        }
+        return (ok, value);
+    }
+
+    private static bool Set(object input, out object? value)
+    {
+        value = input;
+        return true;
+    }
+
+    public static void WriteValue(Utf8JsonWriter writer, object? value)
+    {
+        switch (value)
+        {
+            case null:
+                writer.WriteNullValue();
+                break;
+            case long l:
+                writer.WriteNumberValue(l);
+                break;
+            case double d:
+                writer.WriteNumberValue(d);
+                break;
+            case bool b:
+                writer.WriteBooleanValue(b);
+                break;
+            case DateOnly date:
+                writer.WriteStringValue(date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+                break;
+            case DateTimeOffset timestamp:
+                writer.WriteStringValue(FormatTimestamp(timestamp));
+                break;
+            default:
+                writer.WriteStringValue((string)value);
+                break;
+        }
+    }
+
+    public static string FormatTimestamp(DateTimeOffset timestamp) =>
+        timestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture);
+
+    public static void WriteRow(Utf8JsonWriter writer, Dataset dataset, DatasetRow row)
+    {
+        writer.WriteStartObject();
+        writer.WriteNumber("id"u8, row.Id);
+        for (var i = 0; i < dataset.Columns.Count; i++)
+        {
+            writer.WritePropertyName(dataset.Columns[i].Name);
+            WriteValue(writer, row.Values[i]);
+        }
+        writer.WritePropertyName("deleted_at"u8);
+        WriteValue(writer, row.DeletedAt);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>A value as a command parameter: SQLite keeps dates and timestamps as sortable text.</summary>
+    public static object ToParameter(DatabaseKind kind, object? value) => (kind, value) switch
+    {
+        (_, null) => DBNull.Value,
+        (DatabaseKind.Sqlite, DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        (DatabaseKind.Sqlite, DateTimeOffset timestamp) => timestamp.UtcDateTime.ToString(TimestampFormat, CultureInfo.InvariantCulture),
+        (DatabaseKind.Sqlite, bool flag) => flag ? 1L : 0L,
+        (DatabaseKind.Postgres, DateTimeOffset timestamp) => timestamp.ToUniversalTime(),
+        _ => value,
+    };
+
+    public static object? Read(DbDataReader reader, int ordinal, ColumnType type)
+    {
+        if (reader.IsDBNull(ordinal))
+        {
+            return null;
+        }
+        return type switch
+        {
+            ColumnType.Integer => reader.GetInt64(ordinal),
+            ColumnType.Float => reader.GetDouble(ordinal),
+            ColumnType.Boolean => reader.GetBoolean(ordinal),
+            ColumnType.Date => reader.GetFieldValue<DateOnly>(ordinal),
+            ColumnType.Timestamp => ReadTimestamp(reader, ordinal),
+            _ => reader.GetString(ordinal),
+        };
+    }
+
+    public static DateTimeOffset? ReadTimestamp(DbDataReader reader, int ordinal)
+    {
+        if (reader.IsDBNull(ordinal))
+        {
+            return null;
+        }
+        return reader.GetFieldType(ordinal) == typeof(string)
+            ? DateTimeOffset.Parse(reader.GetString(ordinal), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal)
+            : new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(ordinal), DateTimeKind.Utc));
+    }
+
+    private static string Truncate(string text) => text.Length <= 40 ? text : text[..40] + "…";
+}
