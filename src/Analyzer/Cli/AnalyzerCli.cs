@@ -37,31 +37,45 @@ public static class AnalyzerCli
     {
         var db = EnvOption("--db", "Database URL: postgresql://user:password@host:port/dbname or sqlite:PATH (sqlite:///ABSOLUTE/PATH)",
             AnalyzerOptions.DefaultDatabase, text => text);
-
         var address = EnvOption("--api-address", "Address to listen on", "0.0.0.0", text => text);
         var port = EnvOption("--api-port", "Port to listen on", 8080,
             text => int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var p) && p is > 0 and < 65536 ? p : (object?)null);
         var logLevel = EnvOption("--log-level", "Minimum log level: " + string.Join(", ", LogLevels), "Information",
             text => LogLevels.FirstOrDefault(l => l.Equals(text, StringComparison.OrdinalIgnoreCase)));
         var noMigrate = EnvOption("--no-migrate", "Do not apply pending migrations at start", false, ParseBool);
-        var maxBody = EnvOption("--max-request-body-bytes", "Largest request body accepted; larger ones get 413",
-            128L * 1024 * 1024, text => long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var b) && b > 0 ? b : (object?)null);
 
-        var logFormat = EnvOption("--log-format", "Log output: json or text (default: json unless the output is a terminal)", LogFormat.Default,
-            text => text is LogFormat.Json or LogFormat.Text ? text : null);
-        var corsOrigins = EnvOption("--cors-origins", "Origins allowed by CORS, comma separated (default: CORS off)", "", text => text);
-        var shutdownTimeout = EnvOption("--shutdown-timeout", "Seconds a stopping service waits for requests in flight", 30,
-            text => int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var s) ? s : (object?)null);
-
+        // Options that are settings of the running service, each with its configuration key (Analyzer:...).
+        var settings = new List<(string Key, Func<ParseResult, string?> Value)>
+        {
+            (Key(nameof(AnalyzerOptions.Db)), parse => parse.GetValue(db)),
+            (Key(nameof(AnalyzerOptions.Migrate)), parse => (!parse.GetValue(noMigrate)).ToString()),
+        };
+        Option<T> Setting<T>(string name, string description, T fallback, Func<string, object?> parseText, string key)
+        {
+            var option = EnvOption(name, description, fallback, parseText);
+            settings.Add((Key(key), parse => Convert.ToString(parse.GetValue(option), CultureInfo.InvariantCulture)));
+            return option;
+        }
         var serve = new Command("serve", "Run the web service (the default when no command is given)")
         {
-            address, port, db, logLevel, logFormat, noMigrate, maxBody, corsOrigins, shutdownTimeout,
+            address, port, db, logLevel, noMigrate,
+            Setting("--log-format", "Log output: json or text (default: json unless the output is a terminal)", LogFormat.Default,
+                text => text is LogFormat.Json or LogFormat.Text ? text : null, "LogFormat"),
+            Setting("--max-request-body-bytes", "Largest JSON request body accepted; larger ones get 413", 128L * 1024 * 1024,
+                PositiveLong, nameof(AnalyzerOptions.MaxRequestBodyBytes)),
+            Setting("--max-upload-bytes", "Largest CSV upload accepted; larger ones get 413", 1024L * 1024 * 1024,
+                PositiveLong, nameof(AnalyzerOptions.MaxUploadBytes)),
+            Setting("--confirmation-ttl-minutes", "How long a dataset confirmation link stays valid", 24 * 60,
+                PositiveInt, nameof(AnalyzerOptions.ConfirmationTtlMinutes)),
+            Setting("--cors-origins", "Origins allowed by CORS, comma separated (default: CORS off)", "", text => text, nameof(AnalyzerOptions.CorsOrigins)),
+            Setting("--shutdown-timeout", "Seconds a stopping service waits for requests in flight", 30,
+                PositiveInt, nameof(AnalyzerOptions.ShutdownTimeoutSeconds)),
         };
         var auth = new AuthCli();
         auth.AddTo(serve);
-        serve.SetAction((parse, cancellationToken) => ServeAsync(new ServeSettings(
-            parse.GetValue(address)!, parse.GetValue(port), parse.GetValue(db)!, parse.GetValue(logLevel)!, parse.GetValue(logFormat)!,
-            !parse.GetValue(noMigrate), parse.GetValue(maxBody), parse.GetValue(corsOrigins)!, parse.GetValue(shutdownTimeout), auth.Read(parse))));
+        serve.SetAction((parse, cancellationToken) => ServeAsync(
+            parse.GetValue(address)!, parse.GetValue(port), parse.GetValue(db)!, parse.GetValue(logLevel)!,
+            settings.ToDictionary(s => s.Key, s => s.Value(parse)), auth.Read(parse)));
 
         var root = new RootCommand("Analyzer: stores data sets of citizens and answers analytical questions about them.")
         {
@@ -77,34 +91,32 @@ public static class AnalyzerCli
         return root;
     }
 
-    private sealed record ServeSettings(
-        string Address, int Port, string Db, string LogLevel, string LogFormat, bool Migrate, long MaxRequestBodyBytes, string CorsOrigins,
-        int ShutdownTimeoutSeconds, AuthOptions Auth);
+    private static string Key(string setting) => $"{AnalyzerOptions.Section}:{setting}";
 
-    private static async Task<int> ServeAsync(ServeSettings settings)
+    private static object? PositiveLong(string text) =>
+        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0 ? value : null;
+
+    private static object? PositiveInt(string text) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0 ? value : null;
+
+    private static async Task<int> ServeAsync(string address, int port, string db, string logLevel, Dictionary<string, string?> settings, AuthOptions auth)
     {
-        if (!DatabaseUrl.TryParse(settings.Db, out _, out var error))
+        if (!DatabaseUrl.TryParse(db, out _, out var error))
         {
             return Fail(ExitUsage, error);
         }
-        if (!AuthKeys.TryLoad(settings.Auth, out _, out var authError))
+        if (!AuthKeys.TryLoad(auth, out _, out var authError))
         {
             return Fail(ExitUsage, authError);
         }
-        var frameworkLevel = Array.IndexOf(LogLevels, settings.LogLevel) < Array.IndexOf(LogLevels, "Warning") ? "Warning" : settings.LogLevel;
-        var app = Program.BuildWebApp(
-            new Dictionary<string, string?>(settings.Auth.ToSettings())
-            {
-                [$"{AnalyzerOptions.Section}:{nameof(AnalyzerOptions.Db)}"] = settings.Db,
-                [$"{AnalyzerOptions.Section}:{nameof(AnalyzerOptions.Migrate)}"] = settings.Migrate.ToString(),
-                [$"{AnalyzerOptions.Section}:{nameof(AnalyzerOptions.MaxRequestBodyBytes)}"] = settings.MaxRequestBodyBytes.ToString(CultureInfo.InvariantCulture),
-                [$"{AnalyzerOptions.Section}:{nameof(AnalyzerOptions.CorsOrigins)}"] = settings.CorsOrigins,
-                [$"{AnalyzerOptions.Section}:{nameof(AnalyzerOptions.ShutdownTimeoutSeconds)}"] = settings.ShutdownTimeoutSeconds.ToString(CultureInfo.InvariantCulture),
-                [$"{AnalyzerOptions.Section}:LogFormat"] = settings.LogFormat,
-                ["Logging:LogLevel:Default"] = settings.LogLevel,
-                ["Logging:LogLevel:Microsoft.AspNetCore"] = frameworkLevel,
-            },
-            $"http://{(settings.Address.Contains(':', StringComparison.Ordinal) ? $"[{settings.Address}]" : settings.Address)}:{settings.Port}");
+        foreach (var (key, value) in auth.ToSettings())
+        {
+            settings[key] = value;
+        }
+        settings["Logging:LogLevel:Default"] = logLevel;
+        settings["Logging:LogLevel:Microsoft.AspNetCore"] =
+            Array.IndexOf(LogLevels, logLevel) < Array.IndexOf(LogLevels, "Warning") ? "Warning" : logLevel;
+        var app = Program.BuildWebApp(settings, $"http://{(address.Contains(':', StringComparison.Ordinal) ? $"[{address}]" : address)}:{port}");
         await using (app)
         {
             if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AnalyzerOptions>>().Value.Migrate)
