@@ -241,16 +241,9 @@ public static class DatasetsApi
         {
             errors.Add("after", "keyset pagination (after=id) goes by id: use it without offset and without order_by on a column");
         }
-        var filterText = query.Where(q => !ListParameters.Contains(q.Key)).Select(q => KeyValuePair.Create(q.Key, q.Value.ToString()));
-        var filterErrors = new ValidationErrors();
-        var filterValues = RowValues.FromText(dataset, filterText, complete: false, filterErrors);
-        foreach (var (path, messages) in filterErrors.ToDictionary().Where(e => e.Key != "$"))
-        {
-            foreach (var message in messages)
-            {
-                errors.Add(path, message);
-            }
-        }
+        var filterValues = RowValues.FromText(dataset,
+            query.Where(q => !ListParameters.Contains(q.Key)).Select(q => KeyValuePair.Create(q.Key, q.Value.ToString())),
+            Required.Nothing, errors);
         if (!errors.IsEmpty)
         {
             return Problems.Invalid(errors, "Fix the query parameters listed in errors.");
@@ -345,44 +338,40 @@ public static class DatasetsApi
 
     private static async Task<IResult> CreateRow(string name, HttpRequest request, DatasetStore store, CancellationToken cancellationToken)
     {
-        if (await store.GetAsync(name, cancellationToken) is not { } dataset)
-        {
-            return DatasetNotFound(name);
-        }
-        var (body, refusal) = await ReadJsonObjectAsync(request, cancellationToken);
-        if (body is null)
-        {
-            return refusal!;
-        }
-        var errors = new ValidationErrors();
-        var values = RowValues.FromJson(dataset, body.Value, complete: true, errors);
-        if (!errors.IsEmpty)
-        {
-            return Problems.Invalid(errors, "The row was not created: fix the columns listed in errors.");
-        }
-        return RowResult(dataset, await store.InsertRowAsync(dataset, values, cancellationToken), StatusCodes.Status201Created);
+        var (dataset, values, refusal) = await ReadRowValuesAsync(name, request, store, Required.EveryNotNullColumn, cancellationToken);
+        return refusal ?? RowResult(dataset!, await store.InsertRowAsync(dataset!, values!, cancellationToken), StatusCodes.Status201Created);
     }
 
     private static async Task<IResult> UpdateRow(string name, long id, HttpRequest request, DatasetStore store, CancellationToken cancellationToken)
     {
+        var (dataset, values, refusal) = await ReadRowValuesAsync(name, request, store, Required.AnyColumn, cancellationToken);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+        return await store.UpdateRowAsync(dataset!, id, values!, cancellationToken) is { } row
+            ? RowResult(dataset!, row, StatusCodes.Status200OK)
+            : RowNotFound(name, id);
+    }
+
+    /// <summary>The dataset and the column values of a PUT or PATCH body, or the answer that refuses them.</summary>
+    private static async Task<(Dataset? Dataset, Dictionary<string, object?>? Values, IResult? Refusal)> ReadRowValuesAsync(
+        string name, HttpRequest request, DatasetStore store, Required required, CancellationToken cancellationToken)
+    {
         if (await store.GetAsync(name, cancellationToken) is not { } dataset)
         {
-            return DatasetNotFound(name);
+            return (null, null, DatasetNotFound(name));
         }
         var (body, refusal) = await ReadJsonObjectAsync(request, cancellationToken);
         if (body is null)
         {
-            return refusal!;
+            return (null, null, refusal);
         }
         var errors = new ValidationErrors();
-        var values = RowValues.FromJson(dataset, body.Value, complete: false, errors);
-        if (!errors.IsEmpty)
-        {
-            return Problems.Invalid(errors, "The row was not changed: fix the columns listed in errors.");
-        }
-        return await store.UpdateRowAsync(dataset, id, values, cancellationToken) is { } row
-            ? RowResult(dataset, row, StatusCodes.Status200OK)
-            : RowNotFound(name, id);
+        var values = RowValues.FromJson(dataset, body.Value, required, errors);
+        return errors.IsEmpty
+            ? (dataset, values, null)
+            : (null, null, Problems.Invalid(errors, "The row was not changed: fix the columns listed in errors."));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteRow(string name, long id, DatasetStore store, CancellationToken cancellationToken, [FromQuery] bool? purge)
@@ -434,7 +423,8 @@ public static class DatasetsApi
             return RowNotFound(name, rowId);
         }
         var errors = new ValidationErrors();
-        var values = RowValues.FromText(dataset, request.Query.Select(q => KeyValuePair.Create(q.Key, q.Value.ToString())), complete: id is null, errors);
+        var values = RowValues.FromText(dataset, request.Query.Select(q => KeyValuePair.Create(q.Key, q.Value.ToString())),
+            id is null ? Required.EveryNotNullColumn : Required.AnyColumn, errors);
         if (!errors.IsEmpty)
         {
             return Problems.Invalid(errors, "No change was requested: fix the columns listed in errors.");
@@ -475,7 +465,7 @@ public static class DatasetsApi
         var outcome = await store.ConfirmAsync(SHA256.HashData(Encoding.ASCII.GetBytes(token)), (dataset, action, changes, errors) =>
         {
             using var document = JsonDocument.Parse(changes);
-            return RowValues.FromJson(dataset, document.RootElement, complete: action == "create", errors);
+            return RowValues.FromJson(dataset, document.RootElement, action == "create" ? Required.EveryNotNullColumn : Required.AnyColumn, errors);
         }, cancellationToken);
         return outcome.Status switch
         {

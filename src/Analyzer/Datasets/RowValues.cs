@@ -7,6 +7,19 @@ using Analyzer.Storage;
 
 namespace Analyzer.Datasets;
 
+/// <summary>What a set of column values must contain.</summary>
+public enum Required
+{
+    /// <summary>A new row: every NOT NULL column.</summary>
+    EveryNotNullColumn,
+
+    /// <summary>A change: at least one column.</summary>
+    AnyColumn,
+
+    /// <summary>Filters: nothing.</summary>
+    Nothing,
+}
+
 /// <summary>
 /// Column values between their three forms: JSON (request and answer bodies), text (query strings,
 /// CSV cells) and database values. In memory a value is a long, double, bool, DateOnly,
@@ -17,8 +30,7 @@ public static class RowValues
     private const string TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
 
     /// <summary>Reads a JSON object of column values, checked against the dataset's columns.</summary>
-    /// <param name="complete">true for a new row: every NOT NULL column must be given.</param>
-    public static Dictionary<string, object?> FromJson(Dataset dataset, JsonElement body, bool complete, ValidationErrors errors)
+    public static Dictionary<string, object?> FromJson(Dataset dataset, JsonElement body, Required required, ValidationErrors errors)
     {
         var values = new Dictionary<string, object?>(StringComparer.Ordinal);
         if (body.ValueKind != JsonValueKind.Object)
@@ -41,12 +53,12 @@ public static class RowValues
                 values[column.Name] = value;
             }
         }
-        CheckComplete(dataset, values, complete, errors);
+        CheckRequired(dataset, values, required, errors);
         return values;
     }
 
     /// <summary>Reads column values from query-string pairs (<c>col=value</c>; an empty value is NULL).</summary>
-    public static Dictionary<string, object?> FromText(Dataset dataset, IEnumerable<KeyValuePair<string, string>> pairs, bool complete, ValidationErrors errors)
+    public static Dictionary<string, object?> FromText(Dataset dataset, IEnumerable<KeyValuePair<string, string>> pairs, Required required, ValidationErrors errors)
     {
         var values = new Dictionary<string, object?>(StringComparer.Ordinal);
         foreach (var (name, text) in pairs)
@@ -79,7 +91,7 @@ public static class RowValues
                 errors.Add(column.Name, $"'{Truncate(text)}' is not a {column.Type.ToApiName()}");
             }
         }
-        CheckComplete(dataset, values, complete, errors);
+        CheckRequired(dataset, values, required, errors);
         return values;
     }
 
@@ -98,16 +110,16 @@ public static class RowValues
         return column;
     }
 
-    private static void CheckComplete(Dataset dataset, Dictionary<string, object?> values, bool complete, ValidationErrors errors)
+    private static void CheckRequired(Dataset dataset, Dictionary<string, object?> values, Required required, ValidationErrors errors)
     {
-        if (complete)
+        if (required == Required.EveryNotNullColumn)
         {
             foreach (var column in dataset.Columns.Where(c => !c.Nullable && !values.ContainsKey(c.Name)))
             {
                 errors.Add(column.Name, "is required (the column is NOT NULL)");
             }
         }
-        else if (values.Count == 0 && errors.IsEmpty)
+        else if (required == Required.AnyColumn && values.Count == 0 && errors.IsEmpty)
         {
             errors.Add("$", "name at least one column to change");
         }
