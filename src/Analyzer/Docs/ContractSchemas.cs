@@ -177,7 +177,7 @@ public static class ContractSchemas
         return properties;
     }
 
-    private static OpenApiSchema Object(string? description, Dictionary<string, IOpenApiSchema> properties, string[] required) => new()
+    internal static OpenApiSchema Object(string? description, Dictionary<string, IOpenApiSchema> properties, string[] required) => new()
     {
         Type = JsonSchemaType.Object,
         Description = description,
@@ -187,10 +187,10 @@ public static class ContractSchemas
     };
 
     /// <summary>The contract's envelope of every success: <c>{"data": ...}</c>.</summary>
-    private static OpenApiSchema Data(string description, IOpenApiSchema data) =>
+    internal static OpenApiSchema Data(string description, IOpenApiSchema data) =>
         Object(description, new() { ["data"] = data }, required: ["data"]);
 
-    private static OpenApiSchema Integer(string? description, string minimum, string? maximum = null, string? format = null) => new()
+    internal static OpenApiSchema Integer(string? description, string minimum, string? maximum = null, string? format = null) => new()
     {
         Type = JsonSchemaType.Integer,
         Format = format,
