@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Analyzer.Auth;
 using Analyzer.Datasets.Csv;
+using Analyzer.Docs;
 using Analyzer.Imports;
 using Analyzer.Web;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -21,36 +22,123 @@ public static class DatasetsApi
     public static RouteGroupBuilder MapDatasets(this IEndpointRouteBuilder app)
     {
         app.MapPost("/upload", Upload).WithTags("Datasets").WithName("UploadAlias").WithSummary("Alias of POST /datasets")
+            .WithUploadDocs()
             .RequireAnalyzerScopes();
 
-        var datasets = app.MapGroup("/datasets").WithTags("Datasets").RequireAnalyzerScopes();
-        datasets.MapPost("", Upload).WithName("UploadDataset").WithSummary("Upload a CSV file as a new typed table");
-        datasets.MapGet("", List).WithName("ListDatasets").WithSummary("List the datasets");
-        datasets.MapGet("/{name}", Get).WithName("GetDataset").WithSummary("Show a dataset: columns, row count, DDL");
-        datasets.MapGet("/{name}/ddl", GetDdl).WithName("GetDatasetDdl").WithSummary("The DDL that created the dataset's table, as text");
+        var datasets = app.MapGroup("/datasets").WithTags("Datasets").RequireAnalyzerScopes()
+            .DocumentsParameters(DatasetParameters.Name);
+        datasets.MapPost("", Upload).WithName("UploadDataset").WithSummary("Upload a CSV file as a new typed table")
+            .WithUploadDocs();
+        datasets.MapGet("", List).WithName("ListDatasets").WithSummary("List the datasets")
+            .ProducesContract(StatusCodes.Status200OK, DatasetSchemas.DatasetList, "Every dataset, by name.", DatasetExamples.DatasetList);
+        datasets.MapGet("/{name}", Get).WithName("GetDataset").WithSummary("Show a dataset: columns, row count, DDL")
+            .ProducesContract(StatusCodes.Status200OK, DatasetSchemas.DatasetData, "The dataset.", DatasetExamples.DatasetData)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        datasets.MapGet("/{name}/ddl", GetDdl).WithName("GetDatasetDdl").WithSummary("The DDL that created the dataset's table, as text")
+            .ProducesContractAs(StatusCodes.Status200OK, DatasetSchemas.TextPlain, DatasetSchemas.DatasetDdl, "The CREATE TABLE statement, UTF-8.", DatasetExamples.DdlAnswer)
+            .ProducesProblem(StatusCodes.Status404NotFound);
         datasets.MapDelete("/{name}", Drop).WithName("DropDataset").WithSummary("Drop a dataset and its table")
+            .WithDescription("Drops the table with its rows and the catalog entry, and forgets the pending confirmation links of the dataset.")
+            .Produces(StatusCodes.Status204NoContent)
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .RequireAuthorization(Scopes.Admin);
 
-        var rows = datasets.MapGroup("/{name}/rows");
-        rows.MapGet("", ListRows).WithName("ListRows").WithSummary("Rows, filtered, ordered and paginated");
-        rows.MapPut("", CreateRow).WithName("CreateRow").WithSummary("Create a row from a JSON object");
-        rows.MapGet("/{id:id}", GetRow).WithName("GetRow").WithSummary("One row");
-        rows.MapPatch("/{id:id}", UpdateRow).WithName("UpdateRow").WithSummary("Update the given columns of a row");
-        rows.MapDelete("/{id:id}", DeleteRow).WithName("DeleteRow").WithSummary("Flag a row deleted (purge=true removes it)");
+        var rows = datasets.MapGroup("/{name}/rows").DocumentsParameters(DatasetParameters.RowId);
+        rows.MapGet("", ListRows).WithName("ListRows").WithSummary("Rows, filtered, ordered and paginated")
+            .WithDescription("Rows in id order unless order_by says otherwise, limit at a time; next links to the following page. " +
+                "Any query parameter other than limit, offset, after, order_by and include_deleted is a filter col=value on a column. " +
+                "Rows flagged deleted are left out unless include_deleted=true.")
+            .DocumentsParameters(DatasetParameters.ListRows)
+            .ProducesContract(StatusCodes.Status200OK, DatasetSchemas.RowPage, "A page of rows.", DatasetExamples.RowPage)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        rows.MapPut("", CreateRow).WithName("CreateRow").WithSummary("Create a row from a JSON object")
+            .WithDescription("Values are checked against the column types: a wrong type, an unknown column, or null (or nothing) for a " +
+                "NOT NULL column is a 400 naming the column, and nothing is stored. The answer's Location is the new row's path.")
+            .AcceptsContract(DatasetSchemas.NewRow, "The new row's values by column name.",
+                new ContractExample("airport", "Madang Airport, a line of airports.dat", DatasetExamples.NewRow))
+            .ProducesContract(StatusCodes.Status201Created, DatasetSchemas.RowData, "Created.", DatasetExamples.NewRowData,
+                location: "The new row's path: /datasets/{name}/rows/{id}.")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        rows.MapGet("/{id:id}", GetRow).WithName("GetRow").WithSummary("One row")
+            .WithDescription("Also a row flagged deleted (its deleted_at is set).")
+            .ProducesContract(StatusCodes.Status200OK, DatasetSchemas.RowData, "The row.", DatasetExamples.GorokaData)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        rows.MapPatch("/{id:id}", UpdateRow).WithName("UpdateRow").WithSummary("Update the given columns of a row")
+            .WithDescription("Changes the columns given, checked as in PUT; the others keep their values.")
+            .AcceptsContract(DatasetSchemas.RowPatch, "The columns to change, at least one.",
+                new ContractExample("correction", "A more precise city, and no DST code", DatasetExamples.Patch))
+            .ProducesContract(StatusCodes.Status200OK, DatasetSchemas.RowData, "The row as now stored.", DatasetExamples.PatchedData)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        rows.MapDelete("/{id:id}", DeleteRow).WithName("DeleteRow").WithSummary("Flag a row deleted (purge=true removes it)")
+            .WithDescription("A row flagged deleted is hidden from GET rows (unless include_deleted=true) and can be restored.")
+            .DocumentsParameters(DatasetParameters.Purge)
+            .ProducesContractAs(StatusCodes.Status400BadRequest, ContractDocumentTransformer.ProblemJson, ContractSchemas.ProblemDetails,
+                "purge is not true or false (the framework's answer: no errors member).", DatasetExamples.BadPurge)
+            .ProducesProblem(StatusCodes.Status404NotFound);
         // GETs that lead to a change need the write scope; the confirmation link itself is the credential.
         rows.MapGet("/create", RequestCreate).WithName("RequestRowCreate").WithSummary("Ask for a confirmation link that creates a row")
+            .WithDescription("For places where only a link can be sent. The query is the new row (col=value, checked as in PUT); " +
+                "nothing changes until confirm_url is followed.")
+            .DocumentsParameters(DatasetParameters.CreateValues)
+            .ProducesContract(StatusCodes.Status202Accepted, DatasetSchemas.Confirmation, "The change is pending behind confirm_url.", DatasetExamples.CreateConfirmation)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .RequireAuthorization(Scopes.Write);
         rows.MapGet("/{id:id}/update", RequestUpdate).WithName("RequestRowUpdate").WithSummary("Ask for a confirmation link that updates a row")
+            .WithDescription("For places where only a link can be sent. The query is the columns to change (col=value, checked as in PATCH); " +
+                "nothing changes until confirm_url is followed.")
+            .DocumentsParameters(DatasetParameters.UpdateValues)
+            .ProducesContract(StatusCodes.Status202Accepted, DatasetSchemas.Confirmation, "The change is pending behind confirm_url.", DatasetExamples.UpdateConfirmation)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .RequireAuthorization(Scopes.Write);
         rows.MapGet("/{id:id}/delete", DeleteRowByLink).WithName("DeleteRowByLink").WithSummary("Flag a row deleted at once and return it")
+            .WithDescription("As DELETE without purge, for a link; no confirmation is needed, since POST restore undoes it.")
+            .ProducesContract(StatusCodes.Status200OK, DatasetSchemas.RowData, "The row, now flagged deleted.", DatasetExamples.DeletedData)
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .RequireAuthorization(Scopes.Write);
-        rows.MapPost("/{id:id}/restore", RestoreRow).WithName("RestoreRow").WithSummary("Clear a row's deleted flag");
+        rows.MapPost("/{id:id}/restore", RestoreRow).WithName("RestoreRow").WithSummary("Clear a row's deleted flag")
+            .ProducesContract(StatusCodes.Status200OK, DatasetSchemas.RowData, "The row, no longer flagged deleted.", DatasetExamples.GorokaData)
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         app.MapMethods("/confirmations/{token}", [HttpMethods.Get, HttpMethods.Post], Confirm)
             .WithTags("Datasets").WithName("ConfirmChange").WithSummary("Apply a change requested with a confirmation link, once")
+            .WithDescription("Needs no token: the link is the credential. It applies the change once; it is 410 after that, and 404 " +
+                "when it is unknown or has expired. 409 when the change no longer fits (the row or the dataset has changed or gone).")
+            .DocumentsParameters(DatasetParameters.Token)
+            .ProducesContract(StatusCodes.Status201Created, DatasetSchemas.RowData, "A row was created (action create).", DatasetExamples.NewRowData,
+                location: "The new row's path: /datasets/{name}/rows/{id}.")
+            .ProducesContract(StatusCodes.Status200OK, DatasetSchemas.RowData, "The row was updated (action update).", DatasetExamples.PatchedData)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status410Gone)
             .AllowAnonymous();
         return datasets;
     }
+
+    /// <summary>The document's view of an upload (POST /datasets and its alias POST /upload): parameters, bodies, answers.</summary>
+    private static RouteHandlerBuilder WithUploadDocs(this RouteHandlerBuilder builder) => builder
+        .WithDescription("Loads a CSV as a new table: every column typed by all of its values, narrowest first (integer, float, " +
+            "boolean, date, timestamp, else text), plus a surrogate key id and a deleted_at mark; the DDL is kept. The file is " +
+            "streamed to disk, never held in memory; invalid UTF-8, ragged rows, an unterminated quote, more than 1,600 columns " +
+            "or an empty file are a 400 naming the line, and nothing is stored. A header-only file is an empty table of text columns.")
+        .DocumentsParameters(DatasetParameters.Upload)
+        .AcceptsContractAs(DatasetSchemas.TextCsv, DatasetSchemas.CsvText, "The CSV file, as the body or as a form field.",
+            new ContractExample("airports", "Four lines of airports.dat (no header; \\N is NULL)", DatasetExamples.Csv))
+        .AcceptsContractAs(DatasetSchemas.MultipartFormData, DatasetSchemas.CsvUploadForm, "The CSV file, as the body or as a form field.")
+        .ProducesContract(StatusCodes.Status201Created, DatasetSchemas.DatasetData, "Loaded.", DatasetExamples.DatasetData,
+            location: "The dataset's path: /datasets/{name}.")
+        .ProducesValidationProblem()
+        .ProducesProblem(StatusCodes.Status409Conflict)
+        .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+        .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
 
     // ---- datasets ----
 
