@@ -45,6 +45,7 @@ public sealed class ApiDocument
     /// <summary>
     /// Asserts that an answer is documented for its operation (<paramref name="path"/> is the document's path,
     /// the method is the request's), with its status and content type, and that its body matches that schema.
+    /// A JSON body (application/json, application/*+json) is validated as JSON; any other body as one JSON string.
     /// </summary>
     public async Task AssertDocumentedAsync(HttpResponseMessage response, string path)
     {
@@ -56,8 +57,31 @@ public sealed class ApiDocument
         var content = Response(path, method, status).GetProperty("content");
         Assert.True(content.TryGetProperty(mediaType, out var documented),
             $"{method} {path} {status} is documented as {string.Join(", ", content.EnumerateObject().Select(c => c.Name))}, not {mediaType}");
-        var errors = Validator.Validate(JsonDocument.Parse(body).RootElement, documented.GetProperty("schema"));
+        var json = mediaType == "application/json" || mediaType.EndsWith("+json", StringComparison.Ordinal);
+        var instance = json ? JsonDocument.Parse(body).RootElement : JsonSerializer.SerializeToElement(body);
+        var errors = Validator.Validate(instance, documented.GetProperty("schema"));
         Assert.True(errors.Count == 0, $"{method} {path} {status} does not match its documented schema:\n{string.Join("\n", errors)}\n{body}");
+    }
+
+    /// <summary>Asserts that the answer has a header that its operation documents for its status.</summary>
+    public void AssertDocumentedHeader(HttpResponseMessage response, string path, string header)
+    {
+        var method = response.RequestMessage!.Method.Method;
+        var status = (int)response.StatusCode;
+        Assert.True(response.Headers.Contains(header), $"{method} {path} {status} answered without {header}");
+        Assert.True(Response(path, method, status).TryGetProperty("headers", out var headers) && headers.TryGetProperty(header, out _),
+            $"{method} {path} {status} answers {header}, but the document does not say so");
+    }
+
+    /// <summary>Asserts that an answer without a body (204) is documented for its operation, without content.</summary>
+    public async Task AssertDocumentedWithoutBodyAsync(HttpResponseMessage response, string path)
+    {
+        var method = response.RequestMessage!.Method.Method;
+        var status = (int)response.StatusCode;
+        Assert.Equal(string.Empty, await response.Content.ReadAsStringAsync());
+        var documented = Response(path, method, status);
+        Assert.False(documented.TryGetProperty("content", out var content) && content.EnumerateObject().Any(),
+            $"{method} {path} {status} answers no body but is documented with content");
     }
 
     /// <summary>The errors of <paramref name="json"/> against <c>#/components/schemas/{name}</c>.</summary>

@@ -1,10 +1,14 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Analyzer.Tests.Imports;
+using Analyzer.Auth;
+using Analyzer.Docs;
+using Analyzer.Tests.Auth;
 using Analyzer.Tests.Infrastructure;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Patterns;
@@ -51,16 +55,28 @@ public sealed class OpenApiTests(SqliteApp app) : IClassFixture<SqliteApp>
 
         Assert.Contains(("/imports", "POST"), routed); // the walk sees the routing table at all
         Assert.Contains(("/health", "GET"), routed);
+        Assert.Contains(("/datasets/{name}/rows/{id}", "PATCH"), routed);
+        Assert.Contains(("/confirmations/{token}", "POST"), routed);
         var missing = routed.Where(r => !documented.Contains(r)).Select(r => $"{r.Method} {r.Path}").ToArray();
         Assert.True(missing.Length == 0, "routed but not documented: " + string.Join(", ", missing));
         var stale = documented.Where(d => !routed.Contains(d)).Select(d => $"{d.Method} {d.Path}").ToArray();
         Assert.True(stale.Length == 0, "documented but not routed: " + string.Join(", ", stale));
+
+        var operationIds = document.Operations().Select(o => o.Operation.GetProperty("operationId").GetString()).ToArray();
+        Assert.True(operationIds.Length == operationIds.Distinct().Count(),
+            "operation ids repeat: " + string.Join(", ", operationIds.GroupBy(id => id).Where(g => g.Count() > 1).Select(g => g.Key)));
     }
 
     [Fact]
     public async Task Every_path_parameter_is_documented_and_ids_are_non_negative_integers()
     {
         var document = await ApiDocument.LoadAsync(client);
+        var constrainedIds = app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .SelectMany(endpoint => endpoint.RoutePattern.ParameterPolicies
+                .Where(policy => policy.Value.Any(p => p.Content == "id"))
+                .Select(policy => (Path: DocumentPath(endpoint.RoutePattern), Name: policy.Key)))
+            .ToHashSet();
+        Assert.Contains(("/datasets/{name}/rows/{id}", "id"), constrainedIds);
         foreach (var (path, method, operation) in document.Operations())
         {
             var names = path.Split('/').Where(s => s.StartsWith('{')).Select(s => s.Trim('{', '}')).ToArray();
@@ -71,7 +87,7 @@ public sealed class OpenApiTests(SqliteApp app) : IClassFixture<SqliteApp>
                 Assert.True(parameter.ValueKind == JsonValueKind.Object, $"{method} {path}: no path parameter {name}");
                 Assert.True(parameter.GetProperty("required").GetBoolean());
                 Assert.False(string.IsNullOrWhiteSpace(parameter.GetProperty("description").GetString()), $"{method} {path}: {name} has no description");
-                if (name.EndsWith("_id", StringComparison.Ordinal))
+                if (name.EndsWith("_id", StringComparison.Ordinal) || constrainedIds.Contains((path, name)))
                 {
                     var schema = parameter.GetProperty("schema");
                     Assert.Equal("integer", schema.GetProperty("type").GetString());
@@ -93,8 +109,8 @@ public sealed class OpenApiTests(SqliteApp app) : IClassFixture<SqliteApp>
         var responses = document.Root.GetProperty("components").GetProperty("responses");
         foreach (var (status, name) in new[]
         {
-            (400, "BadRequest"), (404, "NotFound"), (405, "MethodNotAllowed"), (409, "Conflict"), (410, "Gone"),
-            (413, "PayloadTooLarge"), (415, "UnsupportedMediaType"), (500, "InternalServerError"),
+            (400, "BadRequest"), (401, "Unauthorized"), (403, "Forbidden"), (404, "NotFound"), (405, "MethodNotAllowed"), (409, "Conflict"),
+            (410, "Gone"), (413, "PayloadTooLarge"), (415, "UnsupportedMediaType"), (500, "InternalServerError"),
         })
         {
             var schema = responses.GetProperty(name).GetProperty("content").GetProperty("application/problem+json").GetProperty("schema");
@@ -113,7 +129,8 @@ public sealed class OpenApiTests(SqliteApp app) : IClassFixture<SqliteApp>
             {
                 Assert.True(codes.IsSupersetOf(["400", "413", "415"]), $"{method} {path} reads a body but documents {string.Join(", ", codes)}");
             }
-            if (path.Contains("{import_id}", StringComparison.Ordinal))
+            if (path.Contains("{import_id}", StringComparison.Ordinal) || path.Contains("{name}", StringComparison.Ordinal)
+                || path.Contains("{token}", StringComparison.Ordinal))
             {
                 Assert.True(codes.Contains("404"), $"{method} {path} does not document 404");
             }
@@ -185,6 +202,344 @@ public sealed class OpenApiTests(SqliteApp app) : IClassFixture<SqliteApp>
         await document.AssertDocumentedAsync(unknownCitizen, "/imports/{import_id}/citizens/{citizen_id}");
     }
 
+    /// <summary>Every column type, an empty (NULL) cell and a quoted comma.</summary>
+    private const string TownsCsv = """
+        code,town,area,capital,founded,checked_at,note
+        1,Москва,2561.5,true,1147-04-04,2024-05-01T10:00:00Z,
+        2,Керчь,108.0,false,1821-01-01,2024-05-02T11:30:00Z,"a port, in Crimea"
+        3,Тверь,152.2,false,1135-01-01,2024-05-03T12:00:00Z,
+
+        """;
+
+    private static string UniqueName(string prefix) => prefix + "_" + Guid.NewGuid().ToString("N")[..8];
+
+    private static ByteArrayContent Csv(string csv)
+    {
+        var content = new ByteArrayContent(Encoding.UTF8.GetBytes(csv));
+        content.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
+        return content;
+    }
+
+    private Task<HttpResponseMessage> SendJsonAsync(HttpMethod method, string url, string json) =>
+        client.SendAsync(new HttpRequestMessage(method, url) { Content = ApiClient.Json(json) });
+
+    private async Task<string> UploadTownsAsync()
+    {
+        var name = UniqueName("towns");
+        using var created = await client.PostAsync($"/datasets?name={name}", Csv(TownsCsv));
+        Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        return name;
+    }
+
+    /// <summary>The confirmation link of a 202 answer, as a path.</summary>
+    private static async Task<string> ConfirmPathAsync(HttpResponseMessage requested) =>
+        new Uri((await requested.ReadJsonAsync()).GetProperty("data").GetProperty("confirm_url").GetString()!).PathAndQuery;
+
+    [Fact]
+    public async Task Real_dataset_answers_match_the_documented_schemas()
+    {
+        var document = await ApiDocument.LoadAsync(client);
+
+        var name = UniqueName("towns");
+        using (var uploaded = await client.PostAsync($"/datasets?name={name}", Csv(TownsCsv)))
+        {
+            Assert.Equal(HttpStatusCode.Created, uploaded.StatusCode);
+            await document.AssertDocumentedAsync(uploaded, "/datasets");
+            document.AssertDocumentedHeader(uploaded, "/datasets", "Location");
+            var columns = (await uploaded.ReadJsonAsync()).GetProperty("data").GetProperty("columns").EnumerateArray()
+                .Select(c => c.GetProperty("type").GetString()!).ToArray();
+            Assert.Equal(["integer", "text", "float", "boolean", "date", "timestamp", "text"], columns); // every type is checked against the enum
+        }
+        var fileName = UniqueName("file");
+        using (var form = new MultipartFormDataContent())
+        {
+            var file = Csv(TownsCsv);
+            form.Add(file, "file", fileName + ".csv");
+            using var multipart = await client.PostAsync("/upload", form);
+            Assert.Equal(HttpStatusCode.Created, multipart.StatusCode);
+            await document.AssertDocumentedAsync(multipart, "/upload");
+            Assert.Equal(fileName + ".csv", (await multipart.ReadJsonAsync()).GetProperty("data").GetProperty("source_file").GetString());
+        }
+
+        using var dataset = await client.GetAsync($"/datasets/{name}");
+        Assert.Equal(HttpStatusCode.OK, dataset.StatusCode);
+        await document.AssertDocumentedAsync(dataset, "/datasets/{name}");
+
+        using var list = await client.GetAsync("/datasets");
+        Assert.Equal(HttpStatusCode.OK, list.StatusCode);
+        await document.AssertDocumentedAsync(list, "/datasets");
+
+        using var ddl = await client.GetAsync($"/datasets/{name}/ddl");
+        Assert.Equal(HttpStatusCode.OK, ddl.StatusCode);
+        Assert.Equal("text/plain", ddl.Content.Headers.ContentType?.MediaType);
+        await document.AssertDocumentedAsync(ddl, "/datasets/{name}/ddl");
+
+        using (var page = await client.GetAsync($"/datasets/{name}/rows?limit=2"))
+        {
+            Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+            await document.AssertDocumentedAsync(page, "/datasets/{name}/rows");
+            Assert.Equal(JsonValueKind.String, (await page.ReadJsonAsync()).GetProperty("next").ValueKind);
+        }
+        using (var lastPage = await client.GetAsync($"/datasets/{name}/rows?limit=2&after=2&capital=false"))
+        {
+            Assert.Equal(HttpStatusCode.OK, lastPage.StatusCode);
+            await document.AssertDocumentedAsync(lastPage, "/datasets/{name}/rows");
+            Assert.Equal(JsonValueKind.Null, (await lastPage.ReadJsonAsync()).GetProperty("next").ValueKind);
+        }
+
+        using var row = await client.GetAsync($"/datasets/{name}/rows/1");
+        Assert.Equal(HttpStatusCode.OK, row.StatusCode);
+        await document.AssertDocumentedAsync(row, "/datasets/{name}/rows/{id}");
+
+        using var put = await SendJsonAsync(HttpMethod.Put, $"/datasets/{name}/rows",
+            """{"code": 4, "town": "Тула", "area": 145.8, "capital": false, "founded": "1146-01-01", "checked_at": "2024-05-04T00:00:00Z", "note": null}""");
+        Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+        await document.AssertDocumentedAsync(put, "/datasets/{name}/rows");
+        document.AssertDocumentedHeader(put, "/datasets/{name}/rows", "Location");
+
+        using var patch = await client.PatchJsonAsync($"/datasets/{name}/rows/4", """{"note": "оружейная столица", "capital": true}""");
+        Assert.Equal(HttpStatusCode.OK, patch.StatusCode);
+        await document.AssertDocumentedAsync(patch, "/datasets/{name}/rows/{id}");
+
+        using var createRequested = await client.GetAsync(
+            $"/datasets/{name}/rows/create?code=5&town=Калуга&area=168.8&capital=false&founded=1371-01-01&checked_at=2024-05-05T00:00:00Z");
+        Assert.Equal(HttpStatusCode.Accepted, createRequested.StatusCode);
+        await document.AssertDocumentedAsync(createRequested, "/datasets/{name}/rows/create");
+        using var createConfirmed = await client.GetAsync(await ConfirmPathAsync(createRequested));
+        Assert.Equal(HttpStatusCode.Created, createConfirmed.StatusCode);
+        await document.AssertDocumentedAsync(createConfirmed, "/confirmations/{token}");
+        document.AssertDocumentedHeader(createConfirmed, "/confirmations/{token}", "Location");
+
+        using var updateRequested = await client.GetAsync($"/datasets/{name}/rows/1/update?note=столица");
+        Assert.Equal(HttpStatusCode.Accepted, updateRequested.StatusCode);
+        await document.AssertDocumentedAsync(updateRequested, "/datasets/{name}/rows/{id}/update");
+        using var updateConfirmed = await client.PostAsync(await ConfirmPathAsync(updateRequested), null);
+        Assert.Equal(HttpStatusCode.OK, updateConfirmed.StatusCode);
+        await document.AssertDocumentedAsync(updateConfirmed, "/confirmations/{token}");
+
+        using var deletedByLink = await client.GetAsync($"/datasets/{name}/rows/2/delete");
+        Assert.Equal(HttpStatusCode.OK, deletedByLink.StatusCode);
+        await document.AssertDocumentedAsync(deletedByLink, "/datasets/{name}/rows/{id}/delete");
+        using (var withDeleted = await client.GetAsync($"/datasets/{name}/rows?include_deleted=true&order_by=-area"))
+        {
+            Assert.Equal(HttpStatusCode.OK, withDeleted.StatusCode);
+            await document.AssertDocumentedAsync(withDeleted, "/datasets/{name}/rows"); // deleted_at as a string
+        }
+        using var restored = await client.PostAsync($"/datasets/{name}/rows/2/restore", null);
+        Assert.Equal(HttpStatusCode.OK, restored.StatusCode);
+        await document.AssertDocumentedAsync(restored, "/datasets/{name}/rows/{id}/restore");
+
+        using var deleted = await client.DeleteAsync($"/datasets/{name}/rows/3");
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        await document.AssertDocumentedWithoutBodyAsync(deleted, "/datasets/{name}/rows/{id}");
+        using var dropped = await client.DeleteAsync($"/datasets/{fileName}");
+        Assert.Equal(HttpStatusCode.NoContent, dropped.StatusCode);
+        await document.AssertDocumentedWithoutBodyAsync(dropped, "/datasets/{name}");
+    }
+
+    [Fact]
+    public async Task Dataset_error_answers_match_the_documented_problem_schemas()
+    {
+        var document = await ApiDocument.LoadAsync(client);
+        var name = await UploadTownsAsync();
+
+        using var taken = await client.PostAsync($"/datasets?name={name}", Csv(TownsCsv));
+        Assert.Equal(HttpStatusCode.Conflict, taken.StatusCode);
+        await document.AssertDocumentedAsync(taken, "/datasets");
+        using var badMode = await client.PostAsync($"/upload?name={name}&mode=merge", Csv(TownsCsv));
+        Assert.Equal(HttpStatusCode.BadRequest, badMode.StatusCode);
+        await document.AssertDocumentedAsync(badMode, "/upload");
+        using var ragged = await client.PostAsync($"/datasets?name={UniqueName("ragged")}", Csv("a,b\n1,2,3\n"));
+        Assert.Equal(HttpStatusCode.BadRequest, ragged.StatusCode);
+        await document.AssertDocumentedAsync(ragged, "/datasets");
+        using var json = await client.PostAsync($"/datasets?name={UniqueName("json")}", new StringContent("{}", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, json.StatusCode);
+        await document.AssertDocumentedAsync(json, "/datasets");
+
+        foreach (var path in new[] { "/datasets/{name}", "/datasets/{name}/ddl", "/datasets/{name}/rows", "/datasets/{name}/rows/create" })
+        {
+            using var unknown = await client.GetAsync(path.Replace("{name}", "no_such_dataset", StringComparison.Ordinal));
+            Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+            await document.AssertDocumentedAsync(unknown, path);
+        }
+        foreach (var path in new[] { "/datasets/{name}/rows/{id}", "/datasets/{name}/rows/{id}/update", "/datasets/{name}/rows/{id}/delete" })
+        {
+            using var unknownRow = await client.GetAsync(path.Replace("{name}", name, StringComparison.Ordinal).Replace("{id}", "999", StringComparison.Ordinal));
+            Assert.Equal(HttpStatusCode.NotFound, unknownRow.StatusCode);
+            await document.AssertDocumentedAsync(unknownRow, path);
+        }
+        using var noRowToRestore = await client.PostAsync($"/datasets/{name}/rows/999/restore", null);
+        Assert.Equal(HttpStatusCode.NotFound, noRowToRestore.StatusCode);
+        await document.AssertDocumentedAsync(noRowToRestore, "/datasets/{name}/rows/{id}/restore");
+        using var noRowToDelete = await client.DeleteAsync($"/datasets/{name}/rows/999");
+        Assert.Equal(HttpStatusCode.NotFound, noRowToDelete.StatusCode);
+        await document.AssertDocumentedAsync(noRowToDelete, "/datasets/{name}/rows/{id}");
+        using var noDataset = await client.DeleteAsync("/datasets/no_such_dataset");
+        Assert.Equal(HttpStatusCode.NotFound, noDataset.StatusCode);
+        await document.AssertDocumentedAsync(noDataset, "/datasets/{name}");
+
+        using var badLimit = await client.GetAsync($"/datasets/{name}/rows?limit=0&code=x");
+        Assert.Equal(HttpStatusCode.BadRequest, badLimit.StatusCode);
+        await document.AssertDocumentedAsync(badLimit, "/datasets/{name}/rows");
+        using var badPurge = await client.DeleteAsync($"/datasets/{name}/rows/1?purge=yes");
+        Assert.Equal(HttpStatusCode.BadRequest, badPurge.StatusCode);
+        await document.AssertDocumentedAsync(badPurge, "/datasets/{name}/rows/{id}");
+
+        using var wrongType = await SendJsonAsync(HttpMethod.Put, $"/datasets/{name}/rows", """{"code": "four", "town": "Тула"}""");
+        Assert.Equal(HttpStatusCode.BadRequest, wrongType.StatusCode);
+        await document.AssertDocumentedAsync(wrongType, "/datasets/{name}/rows");
+        using var plainText = await client.PutAsync($"/datasets/{name}/rows", new StringContent("{}", Encoding.UTF8, "text/plain"));
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, plainText.StatusCode);
+        await document.AssertDocumentedAsync(plainText, "/datasets/{name}/rows");
+        using var emptyPatch = await client.PatchJsonAsync($"/datasets/{name}/rows/1", "{}");
+        Assert.Equal(HttpStatusCode.BadRequest, emptyPatch.StatusCode);
+        await document.AssertDocumentedAsync(emptyPatch, "/datasets/{name}/rows/{id}");
+        Assert.NotEmpty(document.ValidateAgainst("RowPatch", "{}"));
+        using var unknownColumn = await client.GetAsync($"/datasets/{name}/rows/create?code=9&nope=1");
+        Assert.Equal(HttpStatusCode.BadRequest, unknownColumn.StatusCode);
+        await document.AssertDocumentedAsync(unknownColumn, "/datasets/{name}/rows/create");
+
+        using var requested = await client.GetAsync($"/datasets/{name}/rows/3/update?note=x");
+        var confirm = await ConfirmPathAsync(requested);
+        using (var purged = await client.DeleteAsync($"/datasets/{name}/rows/3?purge=true"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, purged.StatusCode);
+        }
+        using var rowGone = await client.GetAsync(confirm);
+        Assert.Equal(HttpStatusCode.Conflict, rowGone.StatusCode);
+        await document.AssertDocumentedAsync(rowGone, "/confirmations/{token}");
+        using var applied = await client.GetAsync($"/datasets/{name}/rows/1/update?note=x");
+        var appliedConfirm = await ConfirmPathAsync(applied);
+        using (var once = await client.GetAsync(appliedConfirm))
+        {
+            Assert.Equal(HttpStatusCode.OK, once.StatusCode);
+        }
+        using var usedTwice = await client.PostAsync(appliedConfirm, null);
+        Assert.Equal(HttpStatusCode.Gone, usedTwice.StatusCode);
+        await document.AssertDocumentedAsync(usedTwice, "/confirmations/{token}");
+        using var forged = await client.GetAsync("/confirmations/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+        Assert.Equal(HttpStatusCode.NotFound, forged.StatusCode);
+        await document.AssertDocumentedAsync(forged, "/confirmations/{token}");
+    }
+
+    [Fact]
+    public async Task The_dataset_examples_are_in_the_document_and_the_service_answers_them()
+    {
+        var document = await ApiDocument.LoadAsync(client);
+        JsonNode Example(JsonElement mediaType) => JsonNode.Parse(mediaType.GetProperty("example").GetRawText())!;
+        JsonNode ResponseExample(string path, string method, int status) =>
+            Example(document.Response(path, method, status).GetProperty("content").GetProperty("application/json"));
+        JsonNode RequestExample(string path, string method, string contentType) => JsonNode.Parse(document.Operation(path, method)
+            .GetProperty("requestBody").GetProperty("content").GetProperty(contentType).GetProperty("examples").EnumerateObject().Single()
+            .Value.GetProperty("value").GetRawText())!;
+        static JsonNode WithoutDdl(JsonNode answer)
+        {
+            answer["data"]!.AsObject().Remove("ddl"); // written in PostgreSQL's dialect; this service runs on SQLite
+            return answer;
+        }
+
+        // The upload as "Try it out" sends it: the query parameters' examples and the text/csv example.
+        var upload = document.Operation("/datasets", "POST");
+        static string Text(JsonElement value) => value.ValueKind == JsonValueKind.String ? value.GetString()! : value.GetRawText();
+        var query = string.Join("&", upload.GetProperty("parameters").EnumerateArray()
+            .Where(p => p.TryGetProperty("example", out _))
+            .Select(p => p.GetProperty("name").GetString() + "=" + Uri.EscapeDataString(Text(p.GetProperty("example")))));
+        Assert.Contains("header=false", query, StringComparison.Ordinal);
+        var csv = RequestExample("/datasets", "POST", "text/csv").GetValue<string>();
+        using var uploaded = await client.PostAsync("/datasets?" + query, Csv(csv));
+        Assert.Equal(HttpStatusCode.Created, uploaded.StatusCode);
+        var answer = JsonNode.Parse(await uploaded.Content.ReadAsStringAsync())!;
+        var documented = ResponseExample("/datasets", "POST", 201);
+        Assert.Equal(answer["data"]!["ddl"]!.GetValue<string>().Split('\n').Length, documented["data"]!["ddl"]!.GetValue<string>().Split('\n').Length);
+        Assert.True(JsonNode.DeepEquals(WithoutDdl(documented), WithoutDdl(answer)), answer.ToJsonString());
+
+        using var page = await client.GetAsync("/datasets/airports/rows?limit=2");
+        Assert.True(JsonNode.DeepEquals(ResponseExample("/datasets/{name}/rows", "GET", 200), JsonNode.Parse(await page.Content.ReadAsStringAsync())));
+        using var row = await client.GetAsync("/datasets/airports/rows/1");
+        Assert.True(JsonNode.DeepEquals(ResponseExample("/datasets/{name}/rows/{id}", "GET", 200), JsonNode.Parse(await row.Content.ReadAsStringAsync())));
+
+        using var put = await SendJsonAsync(HttpMethod.Put, "/datasets/airports/rows", RequestExample("/datasets/{name}/rows", "PUT", "application/json").ToJsonString());
+        Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+        Assert.True(JsonNode.DeepEquals(ResponseExample("/datasets/{name}/rows", "PUT", 201), JsonNode.Parse(await put.Content.ReadAsStringAsync())));
+
+        using var patch = await client.PatchJsonAsync("/datasets/airports/rows/1", RequestExample("/datasets/{name}/rows/{id}", "PATCH", "application/json").ToJsonString());
+        Assert.Equal(HttpStatusCode.OK, patch.StatusCode);
+        Assert.True(JsonNode.DeepEquals(ResponseExample("/datasets/{name}/rows/{id}", "PATCH", 200), JsonNode.Parse(await patch.Content.ReadAsStringAsync())));
+
+        var createQuery = document.Operation("/datasets/{name}/rows/create", "GET").GetProperty("parameters").EnumerateArray()
+            .Single(p => p.GetProperty("name").GetString() == "values").GetProperty("example").EnumerateObject()
+            .Select(p => p.Name + "=" + Uri.EscapeDataString(p.Value.GetString()!));
+        using var requested = await client.GetAsync("/datasets/airports/rows/create?" + string.Join("&", createQuery));
+        Assert.Equal(HttpStatusCode.Accepted, requested.StatusCode);
+        using var confirmed = await client.GetAsync(await ConfirmPathAsync(requested));
+        var created = JsonNode.Parse(await confirmed.Content.ReadAsStringAsync())!;
+        var expected = ResponseExample("/confirmations/{token}", "GET", 201);
+        expected["data"]!["id"] = created["data"]!["id"]!.GetValue<long>(); // PUT took row 5
+        Assert.True(JsonNode.DeepEquals(expected, created), created.ToJsonString());
+    }
+
+    [Fact]
+    public async Task Every_operation_that_requires_a_scope_documents_it_with_401_and_403()
+    {
+        var document = await ApiDocument.LoadAsync(client);
+        Assert.False(document.Root.TryGetProperty("security", out _)); // no document-wide requirement: anonymous operations stay anonymous
+        var components = document.Root.GetProperty("components");
+        var bearer = components.GetProperty("securitySchemes").GetProperty("bearer");
+        Assert.Equal("http", bearer.GetProperty("type").GetString());
+        Assert.Equal("bearer", bearer.GetProperty("scheme").GetString());
+        Assert.Equal("JWT", bearer.GetProperty("bearerFormat").GetString());
+        foreach (var name in new[] { "Unauthorized", "Forbidden" })
+        {
+            Assert.True(components.GetProperty("responses").GetProperty(name).GetProperty("headers").TryGetProperty("WWW-Authenticate", out _), name);
+        }
+
+        var scoped = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var anonymous = new List<string>();
+        foreach (var endpoint in app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>())
+        {
+            var path = DocumentPath(endpoint.RoutePattern);
+            if (path.StartsWith("/openapi/", StringComparison.Ordinal) || path.StartsWith("/docs", StringComparison.Ordinal))
+            {
+                continue;
+            }
+            var scopes = endpoint.Metadata.GetMetadata<IAllowAnonymous>() is null
+                ? endpoint.Metadata.GetOrderedMetadata<IAuthorizeData>().Select(a => a.Policy!).Distinct().Order(StringComparer.Ordinal).ToArray()
+                : [];
+            foreach (var method in endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? ["GET"])
+            {
+                var operation = document.Operation(path, method);
+                var responses = operation.GetProperty("responses");
+                var where = $"{method} {path}";
+                if (scopes.Length == 0)
+                {
+                    anonymous.Add(where);
+                    Assert.False(operation.TryGetProperty("security", out var security) && security.GetArrayLength() > 0, $"{where} is anonymous but documents {security}");
+                    Assert.False(responses.TryGetProperty("401", out _) || responses.TryGetProperty("403", out _), $"{where} is anonymous but documents 401 or 403");
+                    continue;
+                }
+                scoped[where] = scopes;
+                Assert.All(scopes, scope => Assert.Contains(scope, Scopes.All));
+                Assert.True(operation.TryGetProperty("security", out var requirements), $"{where} needs {string.Join(", ", scopes)} but has no security");
+                var requirement = Assert.Single(requirements.EnumerateArray());
+                var named = Assert.Single(requirement.EnumerateObject());
+                Assert.Equal("bearer", named.Name);
+                Assert.Equal(scopes, named.Value.EnumerateArray().Select(s => s.GetString()!).Order(StringComparer.Ordinal));
+                Assert.Equal("#/components/responses/Unauthorized", responses.GetProperty("401").GetProperty("$ref").GetString());
+                Assert.Equal("#/components/responses/Forbidden", responses.GetProperty("403").GetProperty("$ref").GetString());
+            }
+        }
+
+        Assert.Equal([Scopes.Read], scoped["GET /datasets/{name}/rows"]);
+        Assert.Equal([Scopes.Write], scoped["GET /datasets/{name}/rows/create"]);
+        Assert.Equal([Scopes.Write], scoped["POST /upload"]);
+        Assert.Equal([Scopes.Admin], scoped["DELETE /datasets/{name}"]);
+        Assert.Equal([Scopes.Admin], scoped["POST /auth/revocations"]);
+        Assert.Equal([Scopes.Write], scoped["POST /imports"]);
+        Assert.Contains("GET /health", anonymous);
+        Assert.Contains("GET /confirmations/{token}", anonymous);
+        Assert.Contains("POST /confirmations/{token}", anonymous);
+    }
+
     [Fact]
     public async Task Every_documented_example_matches_its_schema()
     {
@@ -223,7 +578,7 @@ public sealed class OpenApiTests(SqliteApp app) : IClassFixture<SqliteApp>
                 }
             }
         }
-        Assert.True(checkedExamples >= 8, $"only {checkedExamples} examples in the document");
+        Assert.True(checkedExamples >= 25, $"only {checkedExamples} examples in the document");
     }
 
     [Fact]
@@ -337,8 +692,18 @@ public sealed class OpenApiTests(SqliteApp app) : IClassFixture<SqliteApp>
     }
 }
 
-/// <summary>413 answers, with a small body limit, match the documented problem schema.</summary>
-public sealed class OpenApiBodyLimitTests(SmallBodyLimitApp app) : IClassFixture<SmallBodyLimitApp>
+/// <summary>The service with a 2 KB body limit and a 4 KB upload limit.</summary>
+public sealed class SmallLimitsApp : SqliteApp
+{
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["Analyzer:MaxRequestBodyBytes"] = "2048",
+        ["Analyzer:MaxUploadBytes"] = "4096",
+    };
+}
+
+/// <summary>413 answers, with small limits, match the documented problem schema.</summary>
+public sealed class OpenApiBodyLimitTests(SmallLimitsApp app) : IClassFixture<SmallLimitsApp>
 {
     private readonly HttpClient client = app.CreateClient();
 
@@ -355,6 +720,75 @@ public sealed class OpenApiBodyLimitTests(SmallBodyLimitApp app) : IClassFixture
         using var patch = await client.PatchJsonAsync($"/imports/{importId}/citizens/1", $$"""{"name": "{{new string('x', 3000)}}"}""");
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, patch.StatusCode);
         await document.AssertDocumentedAsync(patch, "/imports/{import_id}/citizens/{citizen_id}");
+    }
+
+    [Fact]
+    public async Task An_upload_or_a_row_over_the_limit_answers_the_documented_413()
+    {
+        var document = await ApiDocument.LoadAsync(client);
+        var name = "limits_" + Guid.NewGuid().ToString("N")[..8];
+        using (var small = await client.PostAsync($"/datasets?name={name}", new StringContent("a,b\n1,x\n", Encoding.UTF8, "text/csv")))
+        {
+            Assert.Equal(HttpStatusCode.Created, small.StatusCode);
+        }
+
+        var csv = "a,b\n" + string.Concat(Enumerable.Repeat("1,xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n", 100));
+        using var upload = await client.PostAsync($"/upload?name={name}_big", new StringContent(csv, Encoding.UTF8, "text/csv"));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, upload.StatusCode);
+        await document.AssertDocumentedAsync(upload, "/upload");
+
+        var big = $$"""{"a": 2, "b": "{{new string('x', 3000)}}"}""";
+        using var put = await client.SendAsync(new HttpRequestMessage(HttpMethod.Put, $"/datasets/{name}/rows") { Content = ApiClient.Json(big) });
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, put.StatusCode);
+        await document.AssertDocumentedAsync(put, "/datasets/{name}/rows");
+        using var patch = await client.PatchJsonAsync($"/datasets/{name}/rows/1", big);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, patch.StatusCode);
+        await document.AssertDocumentedAsync(patch, "/datasets/{name}/rows/{id}");
+    }
+}
+
+/// <summary>With authentication on: the document stays open, and real 401 and 403 answers are the documented ones.</summary>
+public sealed class OpenApiAuthTests(SqliteAuthApp app) : IClassFixture<SqliteAuthApp>
+{
+    private readonly HttpClient client = app.CreateClient();
+
+    private static HttpRequestMessage Request(HttpMethod method, string url, string? token)
+    {
+        var request = new HttpRequestMessage(method, url);
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+        return request;
+    }
+
+    [Fact]
+    public async Task Refused_requests_answer_the_documented_401_and_403()
+    {
+        var document = await ApiDocument.LoadAsync(client); // anonymous, as the document says
+        var reader = TestKeys.Issue(Scopes.Read).Token;
+
+        using var noToken = await client.SendAsync(Request(HttpMethod.Get, "/datasets", null));
+        Assert.Equal(HttpStatusCode.Unauthorized, noToken.StatusCode);
+        await document.AssertDocumentedAsync(noToken, "/datasets");
+        document.AssertDocumentedHeader(noToken, "/datasets", "WWW-Authenticate");
+        using var badToken = await client.SendAsync(Request(HttpMethod.Get, "/datasets/x/rows", "not-a-jwt"));
+        Assert.Equal(HttpStatusCode.Unauthorized, badToken.StatusCode);
+        await document.AssertDocumentedAsync(badToken, "/datasets/{name}/rows");
+
+        using var list = await client.SendAsync(Request(HttpMethod.Get, "/datasets", reader));
+        Assert.Equal(HttpStatusCode.OK, list.StatusCode);
+        using var drop = await client.SendAsync(Request(HttpMethod.Delete, "/datasets/x", reader));
+        Assert.Equal(HttpStatusCode.Forbidden, drop.StatusCode);
+        await document.AssertDocumentedAsync(drop, "/datasets/{name}");
+        document.AssertDocumentedHeader(drop, "/datasets/{name}", "WWW-Authenticate");
+        using var requestLink = await client.SendAsync(Request(HttpMethod.Get, "/datasets/x/rows/create?a=1", reader));
+        Assert.Equal(HttpStatusCode.Forbidden, requestLink.StatusCode);
+        await document.AssertDocumentedAsync(requestLink, "/datasets/{name}/rows/create");
+
+        using var confirm = await client.SendAsync(Request(HttpMethod.Get, "/confirmations/AAAA", null)); // the link is the credential
+        Assert.Equal(HttpStatusCode.NotFound, confirm.StatusCode);
+        await document.AssertDocumentedAsync(confirm, "/confirmations/{token}");
     }
 }
 
@@ -428,11 +862,18 @@ public sealed class OpenApiBrowserTests
         var citizens = await page.Locator("#operations-Imports-GetCitizens .live-responses-table .response-col_description pre").First.TextContentAsync();
         Assert.Contains("Романова Мария Леонидовна", citizens, StringComparison.Ordinal);
 
+        // The bearer scheme gives the page its Authorize button; with authentication off, operations that name a scope work without a token.
+        Assert.True(await page.Locator(".auth-wrapper button.authorize").IsVisibleAsync(), "no Authorize button");
+        await TryItOutAsync(page, "#operations-Datasets-UploadDataset", "201"); // the text/csv example, with the query parameters' examples
+        await TryItOutAsync(page, "#operations-Datasets-ListRows", "200");
+        var rows = await page.Locator("#operations-Datasets-ListRows .live-responses-table .response-col_description pre").First.TextContentAsync();
+        Assert.Contains("Goroka Airport", rows, StringComparison.Ordinal);
+
         await page.ScreenshotAsync(new() { Path = TryItOutScreenshotPath, FullPage = true });
         Assert.True(elsewhere.Count == 0, "the page loaded from elsewhere: " + string.Join(", ", elsewhere));
     }
 
-    /// <summary>Opens an operation, presses "Try it out" and "Execute" with the pre-filled example, and waits for the status.</summary>
+    /// <summary>Opens an operation, presses "Try it out" and "Execute" with the pre-filled examples, and waits for the status.</summary>
     private static async Task TryItOutAsync(IPage page, string operation, string expectedStatus)
     {
         var block = page.Locator(operation);
@@ -441,6 +882,12 @@ public sealed class OpenApiBrowserTests
         await block.Locator("button.execute").ClickAsync();
         var status = block.Locator(".live-responses-table .response .response-col_status").First;
         await status.WaitForAsync();
-        Assert.Equal(expectedStatus, (await status.TextContentAsync())?.Trim());
+        var actual = (await status.TextContentAsync())?.Trim();
+        if (actual != expectedStatus)
+        {
+            var url = await block.Locator(".request-url pre").First.TextContentAsync();
+            var body = await block.Locator(".live-responses-table .response-col_description pre").First.TextContentAsync();
+            Assert.Fail($"{operation}: expected {expectedStatus}, got {actual} from {url}: {body}");
+        }
     }
 }
