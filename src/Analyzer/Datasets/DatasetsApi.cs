@@ -79,8 +79,7 @@ public static class DatasetsApi
         rows.MapDelete("/{id:id}", DeleteRow).WithName("DeleteRow").WithSummary("Flag a row deleted (purge=true removes it)")
             .WithDescription("A row flagged deleted is hidden from GET rows (unless include_deleted=true) and can be restored.")
             .DocumentsParameters(DatasetParameters.Purge)
-            .ProducesContractAs(StatusCodes.Status400BadRequest, ContractDocumentTransformer.ProblemJson, ContractSchemas.ProblemDetails,
-                "purge is not true or false (the framework's answer: no errors member).", DatasetExamples.BadPurge)
+            .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);
         // GETs that lead to a change need the write scope; the confirmation link itself is the credential.
         rows.MapGet("/create", RequestCreate).WithName("RequestRowCreate").WithSummary("Ask for a confirmation link that creates a row")
@@ -229,11 +228,11 @@ public static class DatasetsApi
         }
     }
 
-    private static ValidationProblem Invalid(string key, string message)
+    private static ValidationProblem Invalid(string key, string message, string? detail = null)
     {
         var errors = new ValidationErrors();
         errors.Add(key, message);
-        return Problems.Invalid(errors, "Nothing was uploaded: " + message);
+        return Problems.Invalid(errors, detail ?? "Nothing was uploaded: " + message);
     }
 
     private static async Task<WrittenJson> List(DatasetStore store, CancellationToken cancellationToken)
@@ -462,13 +461,17 @@ public static class DatasetsApi
             : (null, null, Problems.Invalid(errors, "The row was not changed: fix the columns listed in errors."));
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteRow(string name, long id, DatasetStore store, CancellationToken cancellationToken, [FromQuery] bool? purge)
+    private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> DeleteRow(string name, long id, DatasetStore store, CancellationToken cancellationToken, [FromQuery] string? purge)
     {
+        if (purge is not null && !bool.TryParse(purge, out _))
+        {
+            return Invalid("purge", "must be true or false", "Nothing was deleted.");
+        }
         if (await store.GetAsync(name, cancellationToken) is not { } dataset)
         {
             return DatasetNotFound(name);
         }
-        var found = purge == true
+        var found = bool.TryParse(purge, out var remove) && remove
             ? await store.PurgeRowAsync(dataset, id, cancellationToken)
             : await store.SetDeletedAsync(dataset, id, deleted: true, cancellationToken) is not null;
         return found ? TypedResults.NoContent() : RowNotFound(name, id);

@@ -155,8 +155,6 @@ public static class DatasetExamples
     public static JsonNode UpdateConfirmation() => Confirmation("update");
 
     /// <summary>The answer to DELETE rows/1?purge=yes, as the framework writes it.</summary>
-    public static JsonNode BadPurge() => ContractExamples.Problem(StatusCodes.Status400BadRequest, "Bad Request", "Bad Request");
-
     /// <summary>A token as confirm_url carries it (43 characters of base64url: 256 random bits).</summary>
     public static JsonNode Token() => JsonValue.Create("6Iwt5mkaHyILplI1-3plYDcPZZC1WaXYs6W6GJgKFp8");
 }
