@@ -332,29 +332,47 @@ public static class CitizenJson
         {
             return null;
         }
-        var length = 0;
-        var hasLetterOrDigit = false;
-        foreach (var rune in text.EnumerateRunes())
+        var span = text.AsSpan();
+        if (span.Contains('\0'))
         {
-            length++;
-            hasLetterOrDigit |= Rune.IsLetterOrDigit(rune);
-            if (rune.Value == 0)
-            {
-                errors.Add(path, "must not contain the NUL character (U+0000)");
-                return null;
-            }
+            errors.Add(path, "must not contain the NUL character (U+0000)");
+            return null;
         }
+        // Unicode scalar values: UTF-16 code units, less one per surrogate pair (rare: vectorised check first).
+        var length = span.ContainsAnyInRange('\uD800', '\uDFFF') ? CountScalarValues(text) : span.Length;
         if (length is 0 or > MaxTextLength)
         {
             errors.Add(path, $"must be 1 to {MaxTextLength} characters long, not {length}");
             return null;
         }
-        if (needsLetterOrDigit && !hasLetterOrDigit)
+        if (needsLetterOrDigit && !HasLetterOrDigit(text))
         {
             errors.Add(path, "must contain at least one letter or digit");
             return null;
         }
         return text;
+    }
+
+    private static int CountScalarValues(string text)
+    {
+        var count = 0;
+        foreach (var _ in text.EnumerateRunes())
+        {
+            count++;
+        }
+        return count;
+    }
+
+    private static bool HasLetterOrDigit(string text)
+    {
+        foreach (var rune in text.EnumerateRunes())
+        {
+            if (Rune.IsLetterOrDigit(rune))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static DateOnly? ReadBirthDate(ref Utf8JsonReader reader, JsonPath path, DateOnly today, ValidationErrors errors)
