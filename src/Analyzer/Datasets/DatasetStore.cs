@@ -6,7 +6,6 @@ using Analyzer.Imports;
 using Analyzer.Storage;
 using Microsoft.Data.Sqlite;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace Analyzer.Datasets;
 
@@ -182,30 +181,38 @@ public sealed class DatasetStore(ICitizenStore database, TimeProvider time)
         var columnList = Ddl.ColumnList(columns);
         if (connection is NpgsqlConnection postgres)
         {
-            var types = columns.Select(c => c.Type switch
-            {
-                ColumnType.Integer => NpgsqlDbType.Bigint,
-                ColumnType.Float => NpgsqlDbType.Double,
-                ColumnType.Boolean => NpgsqlDbType.Boolean,
-                ColumnType.Date => NpgsqlDbType.Date,
-                ColumnType.Timestamp => NpgsqlDbType.TimestampTz,
-                _ => NpgsqlDbType.Text,
-            }).ToArray();
-            await using var copy = await postgres.BeginBinaryImportAsync($"COPY {Ddl.Quote(table)} ({columnList}) FROM STDIN (FORMAT BINARY)", cancellationToken);
+            await using var copy = await BinaryCopyWriter.StartAsync(postgres, $"COPY {Ddl.Quote(table)} ({columnList}) FROM STDIN (FORMAT BINARY)", cancellationToken);
             foreach (var row in rows)
             {
-                await copy.StartRowAsync(cancellationToken);
-                for (var i = 0; i < row.Length; i++)
+                copy.StartRow(row.Length);
+                foreach (var value in row)
                 {
-                    if (row[i] is null)
+                    switch (value)
                     {
-                        await copy.WriteNullAsync(cancellationToken);
-                    }
-                    else
-                    {
-                        await copy.WriteAsync(RowValues.ToParameter(Kind, row[i]), types[i], cancellationToken);
+                        case null:
+                            copy.WriteNull();
+                            break;
+                        case long integer:
+                            copy.WriteInt64(integer);
+                            break;
+                        case double number:
+                            copy.WriteDouble(number);
+                            break;
+                        case bool flag:
+                            copy.WriteBoolean(flag);
+                            break;
+                        case DateOnly date:
+                            copy.WriteDate(date);
+                            break;
+                        case DateTimeOffset timestamp:
+                            copy.WriteTimestamp(timestamp);
+                            break;
+                        default:
+                            copy.WriteText((string)value);
+                            break;
                     }
                 }
+                await copy.FlushIfFullAsync(cancellationToken);
                 count++;
             }
             await copy.CompleteAsync(cancellationToken);

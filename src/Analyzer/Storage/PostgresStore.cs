@@ -1,11 +1,10 @@
 using System.Data.Common;
 using Analyzer.Imports;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace Analyzer.Storage;
 
-/// <summary>The production back end: binary COPY for imports, an advisory lock per import for PATCHes.</summary>
+/// <summary>The production back end: binary COPY for imports (<see cref="BinaryCopyWriter"/>), an advisory lock per import for PATCHes.</summary>
 public sealed class PostgresStore(NpgsqlDataSource dataSource) : SqlCitizenStore
 {
     public PostgresStore(string connectionString) : this(NpgsqlDataSource.Create(connectionString))
@@ -28,38 +27,40 @@ public sealed class PostgresStore(NpgsqlDataSource dataSource) : SqlCitizenStore
             importId = (long)(await command.ExecuteScalarAsync(cancellationToken))!;
         }
 
-        await using (var copy = await connection.BeginBinaryImportAsync(
+        await using (var copy = await BinaryCopyWriter.StartAsync(connection,
             "COPY citizens (import_id, citizen_id, town, street, building, apartment, name, birth_date, gender) FROM STDIN (FORMAT BINARY)",
             cancellationToken))
         {
             foreach (var citizen in citizens)
             {
-                await copy.StartRowAsync(cancellationToken);
-                await copy.WriteAsync(importId, NpgsqlDbType.Bigint, cancellationToken);
-                await copy.WriteAsync(citizen.CitizenId, NpgsqlDbType.Integer, cancellationToken);
-                await copy.WriteAsync(citizen.Town, NpgsqlDbType.Text, cancellationToken);
-                await copy.WriteAsync(citizen.Street, NpgsqlDbType.Text, cancellationToken);
-                await copy.WriteAsync(citizen.Building, NpgsqlDbType.Text, cancellationToken);
-                await copy.WriteAsync(citizen.Apartment, NpgsqlDbType.Integer, cancellationToken);
-                await copy.WriteAsync(citizen.Name, NpgsqlDbType.Text, cancellationToken);
-                await copy.WriteAsync(citizen.BirthDate, NpgsqlDbType.Date, cancellationToken);
-                await copy.WriteAsync(citizen.Gender.ToName(), NpgsqlDbType.Text, cancellationToken);
+                copy.StartRow(9);
+                copy.WriteInt64(importId);
+                copy.WriteInt32(citizen.CitizenId);
+                copy.WriteText(citizen.Town);
+                copy.WriteText(citizen.Street);
+                copy.WriteText(citizen.Building);
+                copy.WriteInt32(citizen.Apartment);
+                copy.WriteText(citizen.Name);
+                copy.WriteDate(citizen.BirthDate);
+                copy.WriteText(citizen.Gender.ToName());
+                await copy.FlushIfFullAsync(cancellationToken);
             }
             await copy.CompleteAsync(cancellationToken);
         }
 
-        await using (var copy = await connection.BeginBinaryImportAsync(
+        await using (var copy = await BinaryCopyWriter.StartAsync(connection,
             "COPY relations (import_id, citizen_id, relative_id) FROM STDIN (FORMAT BINARY)", cancellationToken))
         {
             foreach (var citizen in citizens)
             {
                 foreach (var relativeId in citizen.Relatives)
                 {
-                    await copy.StartRowAsync(cancellationToken);
-                    await copy.WriteAsync(importId, NpgsqlDbType.Bigint, cancellationToken);
-                    await copy.WriteAsync(citizen.CitizenId, NpgsqlDbType.Integer, cancellationToken);
-                    await copy.WriteAsync(relativeId, NpgsqlDbType.Integer, cancellationToken);
+                    copy.StartRow(3);
+                    copy.WriteInt64(importId);
+                    copy.WriteInt32(citizen.CitizenId);
+                    copy.WriteInt32(relativeId);
                 }
+                await copy.FlushIfFullAsync(cancellationToken);
             }
             await copy.CompleteAsync(cancellationToken);
         }

@@ -87,6 +87,24 @@ public abstract class DatasetsApiTests<TApp>(TApp app) : IClassFixture<TApp> whe
     }
 
     [BackendFact]
+    public async Task Every_type_is_stored_and_read_back_exactly()
+    {
+        var data = await UploadOkAsync("name=typed",
+            "n,f,b,d,t,s\n" +
+            "-9223372036854775808,1.5,true,2024-01-02,2024-05-01T10:20:30.123456Z,x\n" +
+            "9223372036854775807,-2e3,FALSE,31.12.1999,2024-05-01 12:00+02:00,\"\"\n" +
+            ",,,,,\n");
+        Assert.Equal(["integer", "float", "boolean", "date", "timestamp", "text"],
+            data.GetProperty("columns").EnumerateArray().Select(c => c.GetProperty("type").GetString()));
+        var rows = await GetDataAsync("/datasets/typed/rows");
+        Assert.Equal(
+            """[{"id":1,"n":-9223372036854775808,"f":1.5,"b":true,"d":"2024-01-02","t":"2024-05-01T10:20:30.123456Z","s":"x","deleted_at":null},"""
+            + """{"id":2,"n":9223372036854775807,"f":-2000,"b":false,"d":"1999-12-31","t":"2024-05-01T10:00:00Z","s":"","deleted_at":null},"""
+            + """{"id":3,"n":null,"f":null,"b":null,"d":null,"t":null,"s":null,"deleted_at":null}]""",
+            rows.GetRawText()); // microseconds: PostgreSQL's timestamp precision
+    }
+
+    [BackendFact]
     public async Task Multipart_upload_takes_its_name_from_the_file_and_upload_is_an_alias()
     {
         using var form = new MultipartFormDataContent();
