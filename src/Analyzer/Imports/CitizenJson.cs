@@ -213,7 +213,10 @@ public static class CitizenJson
         }
         if (fields.Relatives is { } relatives)
         {
-            CheckDistinct(relatives, "relatives", errors);
+            if (FirstRepeated(relatives) is { } repeated)
+            {
+                errors.Add("relatives", RepeatedRelative(repeated));
+            }
         }
         if (!errors.IsEmpty)
         {
@@ -478,18 +481,31 @@ public static class CitizenJson
         return valid ? [.. relatives] : null;
     }
 
-    private static bool CheckDistinct(int[] relatives, string path, ValidationErrors errors)
+    private static string RepeatedRelative(int repeated) => $"lists citizen {repeated} more than once";
+
+    /// <summary>Most lists hold a relative or two: compare pairs there, hash only long lists.</summary>
+    private static int? FirstRepeated(int[] ids)
     {
-        var seen = new HashSet<int>();
-        foreach (var id in relatives)
+        if (ids.Length <= 16)
+        {
+            for (var i = 1; i < ids.Length; i++)
+            {
+                if (Array.IndexOf(ids, ids[i], 0, i) >= 0)
+                {
+                    return ids[i];
+                }
+            }
+            return null;
+        }
+        var seen = new HashSet<int>(ids.Length);
+        foreach (var id in ids)
         {
             if (!seen.Add(id))
             {
-                errors.Add(path, $"lists citizen {id} more than once");
-                return false;
+                return id;
             }
         }
-        return true;
+        return null;
     }
 
     /// <summary>Unique citizen_ids; relatives that exist in the import, once each, listed back (one pass over a hash set of pairs).</summary>
@@ -509,13 +525,19 @@ public static class CitizenJson
         var checkable = new bool[citizens.Count];
         for (var i = 0; i < citizens.Count; i++)
         {
-            if (citizens[i] is { CitizenId: { } id, Relatives: { } relatives } && CheckDistinct(relatives, $"citizens[{i}].relatives", errors))
+            if (citizens[i] is not { CitizenId: { } id, Relatives: { } relatives })
             {
-                checkable[i] = true;
-                foreach (var relative in relatives)
-                {
-                    pairs.Add((id, relative));
-                }
+                continue;
+            }
+            if (FirstRepeated(relatives) is { } repeated)
+            {
+                errors.Add($"citizens[{i}].relatives", RepeatedRelative(repeated));
+                continue;
+            }
+            checkable[i] = true;
+            foreach (var relative in relatives)
+            {
+                pairs.Add((id, relative));
             }
         }
         for (var i = 0; i < citizens.Count && !errors.IsFull; i++)
