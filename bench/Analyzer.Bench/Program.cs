@@ -1,0 +1,341 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Analyzer.Bench;
+
+// /proc, signals, runuser and PostgreSQL's binaries: the bench runs on Linux.
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
+
+return await BenchCli.InvokeAsync(args);
+
+namespace Analyzer.Bench
+{
+    /// <summary>
+    /// <c>analyzer-bench workflow|scale|csv-load|floors|gen-csv</c>: load benchmarks of the service over HTTP, against a
+    /// given URL or a service started here (--start sqlite|postgres). See docs/benchmarks.md.
+    /// </summary>
+    public static partial class BenchCli
+    {
+        public static Task<int> InvokeAsync(string[] args)
+        {
+            var parse = Create().Parse(args);
+            if (parse.Errors.Count > 0)
+            {
+                foreach (var error in parse.Errors)
+                {
+                    Console.Error.WriteLine($"analyzer-bench: {error.Message}");
+                }
+                Console.Error.WriteLine("analyzer-bench: see 'analyzer-bench --help'");
+                return Task.FromResult(ExitCodes.Usage);
+            }
+            return parse.InvokeAsync();
+        }
+
+        public static RootCommand Create() => new("Benchmarks of the Analyzer service over HTTP (see docs/benchmarks.md)")
+        {
+            WorkflowCommand(),
+            ScaleCommand(),
+            CsvLoadCommand(),
+            FloorsCommand(),
+            GenCsvCommand(),
+        };
+
+        /// <summary>--base-url or --start, and what goes with them.</summary>
+        private sealed class TargetOptions
+        {
+            public Option<Uri?> BaseUrl { get; } = new("--base-url")
+            {
+                Description = "The service to measure (only this URL is ever called), e.g. http://127.0.0.1:8080",
+                CustomParser = result =>
+                {
+                    var text = result.Tokens[0].Value;
+                    if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")
+                    {
+                        return uri;
+                    }
+                    result.AddError($"'{text}' is not an http:// or https:// URL");
+                    return null;
+                },
+            };
+
+            public Option<string?> Start { get; } = new Option<string?>("--start")
+            {
+                Description = "Start the service here instead (Release build output, a free loopback port): sqlite, or postgres with a throwaway cluster",
+            }.AcceptOnlyFromAmong("sqlite", "postgres");
+
+            public Option<int?> ServerPid { get; } = new("--server-pid") { Description = "With --base-url: the pid of that server on this machine, for its memory and CPU" };
+
+            public Option<string?> ServerDll { get; } = new("--server-dll") { Description = "With --start: the analyzer.dll to run (default: src/Analyzer/bin/Release/net10.0/analyzer.dll, built if missing)" };
+
+            public Option<string> ServerLogLevel { get; } = new("--server-log-level") { Description = "With --start: the service's --log-level", DefaultValueFactory = _ => "Warning" };
+
+            public Option<long> MaxBodyBytes { get; } = new("--max-request-body-bytes")
+            {
+                Description = "With --start: the service's --max-request-body-bytes and --max-upload-bytes",
+                DefaultValueFactory = _ => 1L << 30,
+            };
+
+            public void AddTo(Command command)
+            {
+                command.Options.Add(BaseUrl);
+                command.Options.Add(Start);
+                command.Options.Add(ServerPid);
+                command.Options.Add(ServerDll);
+                command.Options.Add(ServerLogLevel);
+                command.Options.Add(MaxBodyBytes);
+                command.Validators.Add(result =>
+                {
+                    var hasUrl = result.GetValue(BaseUrl) is not null;
+                    var hasStart = result.GetValue(Start) is not null;
+                    if (hasUrl == hasStart)
+                    {
+                        result.AddError("give either --base-url URL or --start sqlite|postgres");
+                    }
+                    if (hasStart && result.GetValue(ServerPid) is not null)
+                    {
+                        result.AddError("--server-pid goes with --base-url; with --start the bench knows the pid");
+                    }
+                });
+            }
+
+            public async Task<Target> OpenAsync(ParseResult parse, CancellationToken cancellationToken) =>
+                parse.GetValue(Start) is { } backend
+                    ? await Target.StartAsync(backend, parse.GetValue(ServerDll), parse.GetValue(MaxBodyBytes), parse.GetValue(ServerLogLevel)!, Console.Out, cancellationToken)
+                    : Target.External(parse.GetValue(BaseUrl)!, parse.GetValue(ServerPid), Console.Out);
+        }
+
+        private static Command WorkflowCommand()
+        {
+            var target = new TargetOptions();
+            var citizens = Positive("--citizens", "Citizens per import", 10_000);
+            var relations = NonNegative("--relations", "Relation pairs per import", 1_000);
+            var rounds = Positive("--rounds", "Workflows to run (each with its own import)", 10);
+            var concurrency = Positive("--concurrency", "Clients running workflows at the same time", 1);
+            var seed = new Option<long>("--seed") { Description = "Seed of the generated imports (round r uses seed + r)", DefaultValueFactory = _ => 1 };
+            var textLength = TextLength();
+            var warmup = NonNegative("--warmup", "Unmeasured workflows first (they also check the answers' shape)", 1);
+            var timeLimit = Duration("--time-limit", "Stop starting rounds, and cancel requests in flight, after this long (e.g. 120s, 2m)", TimeSpan.FromSeconds(120));
+            var command = new Command("workflow", "POST an import, GET its citizens, PATCH citizen 1, GET birthdays and percentiles; per-endpoint latencies and workflows/s")
+            {
+                citizens, relations, rounds, concurrency, seed, textLength, warmup, timeLimit,
+            };
+            target.AddTo(command);
+            command.SetAction((parse, cancellationToken) => RunAsync(target, parse, cancellationToken, t => Workflow.RunAsync(t,
+                new WorkflowOptions(parse.GetValue(citizens), parse.GetValue(relations), parse.GetValue(rounds), parse.GetValue(concurrency),
+                    parse.GetValue(seed), parse.GetValue(textLength), parse.GetValue(warmup), parse.GetValue(timeLimit)),
+                Console.Out, cancellationToken)));
+            return command;
+        }
+
+        private static Command ScaleCommand()
+        {
+            var target = new TargetOptions();
+            var sizes = new Option<int[]>("--sizes")
+            {
+                Description = "Import sizes, comma separated (relations = size / 10)",
+                DefaultValueFactory = _ => [1_000, 10_000, 100_000],
+                CustomParser = result =>
+                {
+                    var parts = string.Join(',', result.Tokens.Select(t => t.Value)).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                    var values = new List<int>();
+                    foreach (var part in parts)
+                    {
+                        if (int.TryParse(part.Replace("_", "", StringComparison.Ordinal), NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= 8)
+                        {
+                            values.Add(value);
+                        }
+                        else
+                        {
+                            result.AddError($"'{part}' is not a size of at least 8 citizens");
+                        }
+                    }
+                    return [.. values];
+                },
+            };
+            var repeat = Positive("--repeat", "Timings of each GET and PATCH per size (the median is shown); the POST is timed once", 3);
+            var seed = new Option<long>("--seed") { Description = "Seed of the generated imports", DefaultValueFactory = _ => 1 };
+            var textLength = TextLength();
+            var timeLimit = Duration("--time-limit", "Stop after this long in all (e.g. 30m)", TimeSpan.FromMinutes(30));
+            var command = new Command("scale", "One import of each size; each endpoint's time, the server's peak RSS, and growth against the smallest size")
+            {
+                sizes, repeat, seed, textLength, timeLimit,
+            };
+            target.AddTo(command);
+            command.SetAction((parse, cancellationToken) => RunAsync(target, parse, cancellationToken, t => Scale.RunAsync(t,
+                new ScaleOptions(parse.GetValue(sizes)!, parse.GetValue(repeat), parse.GetValue(seed), parse.GetValue(textLength), parse.GetValue(timeLimit)),
+                Console.Out, cancellationToken)));
+            return command;
+        }
+
+        private static Command CsvLoadCommand()
+        {
+            var target = new TargetOptions();
+            var file = new Option<FileInfo>("--file") { Description = "The CSV file to upload", Required = true }.AcceptExistingOnly();
+            var name = new Option<string?>("--name") { Description = "Dataset name (default: from the file name)" };
+            var header = new Option<bool?>("--header") { Description = "Whether the first line is a header (the service's default: true)" };
+            var nullMarker = new Option<string?>("--null") { Description = "The service's null= marker, e.g. \\N" };
+            var columns = new Option<string?>("--columns") { Description = "The service's columns= list, comma separated" };
+            var delimiter = new Option<string?>("--delimiter") { Description = "The service's delimiter= (default: detected)" };
+            var repeat = Positive("--repeat", "Uploads (mode=replace)", 1);
+            var timeLimit = Duration("--time-limit", "Time limit of each upload", TimeSpan.FromMinutes(10));
+            var command = new Command("csv-load", "Upload a CSV to POST /datasets (text/csv); time and the server's peak RSS")
+            {
+                file, name, header, nullMarker, columns, delimiter, repeat, timeLimit,
+            };
+            target.AddTo(command);
+            command.SetAction((parse, cancellationToken) => RunAsync(target, parse, cancellationToken, t => CsvLoad.RunAsync(t,
+                new CsvLoadOptions(parse.GetValue(file)!.FullName, parse.GetValue(name), parse.GetValue(header), parse.GetValue(nullMarker),
+                    parse.GetValue(columns), parse.GetValue(delimiter), parse.GetValue(repeat), parse.GetValue(timeLimit)),
+                Console.Out, cancellationToken)));
+            return command;
+        }
+
+        private static Command FloorsCommand()
+        {
+            var target = new TargetOptions();
+            var citizens = Positive("--citizens", "Citizens in the import", 10_000);
+            var relations = NonNegative("--relations", "Relation pairs", 1_000);
+            var seed = new Option<long>("--seed") { Description = "Seed of the generated import", DefaultValueFactory = _ => 1 };
+            var textLength = TextLength();
+            var repeat = Positive("--repeat", "Repetitions of each measure (medians)", 10);
+            var pgUrl = new Option<string?>("--pg-url") { Description = "With --base-url: that service's PostgreSQL database (postgresql://...), for psql" };
+            var timeLimit = Duration("--time-limit", "Time limit of each POST", TimeSpan.FromMinutes(2));
+            var command = new Command("floors", "The floors under POST /imports: parsing the body only, and psql \\copy of the same rows; the POST's ratio to their sum")
+            {
+                citizens, relations, seed, textLength, repeat, pgUrl, timeLimit,
+            };
+            target.AddTo(command);
+            command.SetAction((parse, cancellationToken) => RunAsync(target, parse, cancellationToken, t => Floors.RunAsync(t,
+                new FloorsOptions(parse.GetValue(citizens), parse.GetValue(relations), parse.GetValue(seed), parse.GetValue(textLength),
+                    parse.GetValue(repeat), parse.GetValue(pgUrl), parse.GetValue(timeLimit)),
+                Console.Out, cancellationToken)));
+            return command;
+        }
+
+        private static Command GenCsvCommand()
+        {
+            var rows = Positive("--rows", "Data rows", 1_000_000);
+            var output = new Option<FileInfo>("--out") { Description = "The file to write", Required = true };
+            var seed = new Option<int>("--seed") { Description = "Seed", DefaultValueFactory = _ => 42 };
+            var command = new Command("gen-csv", "Write a test CSV: 10 columns of every inferred type, quotes, commas and line breaks in fields, NULLs")
+            {
+                rows, output, seed,
+            };
+            command.SetAction(parse =>
+            {
+                var file = parse.GetValue(output)!;
+                var started = DateTime.UtcNow;
+                CsvGenerator.Write(file.FullName, parse.GetValue(rows), parse.GetValue(seed));
+                file.Refresh();
+                Console.WriteLine($"{file.FullName}: {parse.GetValue(rows):N0} rows, {Format.MbOfBytes(file.Length)} MB in {(DateTime.UtcNow - started).TotalSeconds:0.0} s");
+                return 0;
+            });
+            return command;
+        }
+
+        private static async Task<int> RunAsync(TargetOptions options, ParseResult parse, CancellationToken cancellationToken, Func<Target, Task<int>> run)
+        {
+            try
+            {
+                var target = await options.OpenAsync(parse, cancellationToken);
+                await using (target)
+                {
+                    return await run(target);
+                }
+            }
+            catch (BenchException e)
+            {
+                Console.Error.WriteLine($"analyzer-bench: {e.Message}");
+                return ExitCodes.Usage;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                Console.Error.WriteLine("analyzer-bench: interrupted");
+                return 130;
+            }
+        }
+
+        private static Option<int> Positive(string name, string description, int fallback) => Bounded(name, description, fallback, 1);
+
+        private static Option<int> NonNegative(string name, string description, int fallback) => Bounded(name, description, fallback, 0);
+
+        private static Option<int> Bounded(string name, string description, int fallback, int minimum)
+        {
+            var option = new Option<int>(name) { Description = description, DefaultValueFactory = _ => fallback };
+            option.Validators.Add(result =>
+            {
+                if (result.GetValueOrDefault<int>() < minimum)
+                {
+                    result.AddError($"{name} must be at least {minimum}");
+                }
+            });
+            return option;
+        }
+
+        private static Option<int> TextLength()
+        {
+            var option = new Option<int>("--text-length")
+            {
+                Description = "Make every town, street, building and name exactly this many characters (16–256; 0: natural lengths)",
+                DefaultValueFactory = _ => 0,
+            };
+            option.Validators.Add(result =>
+            {
+                if (result.GetValueOrDefault<int>() is not 0 and (< 16 or > 256))
+                {
+                    result.AddError("--text-length must be 0 or 16 to 256");
+                }
+            });
+            return option;
+        }
+
+        private static Option<TimeSpan> Duration(string name, string description, TimeSpan fallback) => new(name)
+        {
+            Description = description,
+            DefaultValueFactory = _ => fallback,
+            CustomParser = result =>
+            {
+                var text = result.Tokens[0].Value;
+                if (TryParseDuration(text, out var value))
+                {
+                    return value;
+                }
+                result.AddError($"'{text}' is not a duration such as 90, 90s, 2m, 1h30m");
+                return fallback;
+            },
+        };
+
+        /// <summary>Seconds (<c>90</c>) or a sum of numbers with units h, m, s, ms (<c>1h30m</c>, <c>120s</c>).</summary>
+        public static bool TryParseDuration(string text, out TimeSpan value)
+        {
+            value = TimeSpan.Zero;
+            if (double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var seconds))
+            {
+                value = TimeSpan.FromSeconds(seconds);
+                return seconds > 0;
+            }
+            var match = DurationPattern().Match(text);
+            if (!match.Success)
+            {
+                return false;
+            }
+            foreach (var capture in match.Groups["part"].Captures.Cast<Capture>())
+            {
+                var unit = capture.Value.TrimStart("0123456789.".ToCharArray());
+                var number = double.Parse(capture.Value[..^unit.Length], CultureInfo.InvariantCulture);
+                value += unit switch
+                {
+                    "h" => TimeSpan.FromHours(number),
+                    "m" => TimeSpan.FromMinutes(number),
+                    "s" => TimeSpan.FromSeconds(number),
+                    _ => TimeSpan.FromMilliseconds(number),
+                };
+            }
+            return value > TimeSpan.Zero;
+        }
+
+        [GeneratedRegex(@"^(?<part>[0-9]+(?:\.[0-9]+)?(?:ms|h|m|s))+$")]
+        private static partial Regex DurationPattern();
+    }
+}
