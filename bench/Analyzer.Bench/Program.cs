@@ -38,6 +38,7 @@ namespace Analyzer.Bench
             ScaleCommand(),
             CsvLoadCommand(),
             FloorsCommand(),
+            WrkCommand(),
             GenCsvCommand(),
         };
 
@@ -156,14 +157,15 @@ namespace Analyzer.Bench
             var repeat = Positive("--repeat", "Timings of each GET and PATCH per size (the median is shown); the POST is timed once", 3);
             var seed = new Option<long>("--seed") { Description = "Seed of the generated imports", DefaultValueFactory = _ => 1 };
             var textLength = TextLength();
+            var warmup = NonNegative("--warmup", "Unmeasured rounds of the smallest size first", 1);
             var timeLimit = Duration("--time-limit", "Stop after this long in all (e.g. 30m)", TimeSpan.FromMinutes(30));
             var command = new Command("scale", "One import of each size; each endpoint's time, the server's peak RSS, and growth against the smallest size")
             {
-                sizes, repeat, seed, textLength, timeLimit,
+                sizes, repeat, seed, textLength, warmup, timeLimit,
             };
             target.AddTo(command);
             command.SetAction((parse, cancellationToken) => RunAsync(target, parse, cancellationToken, t => Scale.RunAsync(t,
-                new ScaleOptions(parse.GetValue(sizes)!, parse.GetValue(repeat), parse.GetValue(seed), parse.GetValue(textLength), parse.GetValue(timeLimit)),
+                new ScaleOptions(parse.GetValue(sizes)!, parse.GetValue(repeat), parse.GetValue(seed), parse.GetValue(textLength), parse.GetValue(warmup), parse.GetValue(timeLimit)),
                 Console.Out, cancellationToken)));
             return command;
         }
@@ -209,6 +211,29 @@ namespace Analyzer.Bench
             command.SetAction((parse, cancellationToken) => RunAsync(target, parse, cancellationToken, t => Floors.RunAsync(t,
                 new FloorsOptions(parse.GetValue(citizens), parse.GetValue(relations), parse.GetValue(seed), parse.GetValue(textLength),
                     parse.GetValue(repeat), parse.GetValue(pgUrl), parse.GetValue(timeLimit)),
+                Console.Out, cancellationToken)));
+            return command;
+        }
+
+        private static Command WrkCommand()
+        {
+            var target = new TargetOptions();
+            var citizens = Positive("--citizens", "Citizens in the import", 10_000);
+            var relations = NonNegative("--relations", "Relation pairs", 1_000);
+            var seed = new Option<long>("--seed") { Description = "Seed of the generated import", DefaultValueFactory = _ => 1 };
+            var endpoint = new Option<string>("--endpoint") { Description = "The GET to load: birthdays, percentiles or citizens", DefaultValueFactory = _ => "birthdays" }
+                .AcceptOnlyFromAmong(Wrk.Endpoints);
+            var threads = Positive("--threads", "wrk -t", 2);
+            var connections = Positive("--connections", "wrk -c", 64);
+            var duration = Duration("--duration", "wrk -d (whole seconds)", TimeSpan.FromSeconds(10));
+            var command = new Command("wrk", "Store one import, then run wrk (Debian package) on one of its GET endpoints")
+            {
+                citizens, relations, seed, endpoint, threads, connections, duration,
+            };
+            target.AddTo(command);
+            command.SetAction((parse, cancellationToken) => RunAsync(target, parse, cancellationToken, t => Wrk.RunAsync(t,
+                new WrkOptions(parse.GetValue(citizens), parse.GetValue(relations), parse.GetValue(seed), parse.GetValue(endpoint)!,
+                    parse.GetValue(threads), parse.GetValue(connections), parse.GetValue(duration)),
                 Console.Out, cancellationToken)));
             return command;
         }

@@ -4,7 +4,7 @@ using System.Text.Json;
 
 namespace Analyzer.Bench;
 
-public sealed record ScaleOptions(IReadOnlyList<int> Sizes, int Repeat, long Seed, int TextLength, TimeSpan TimeLimit);
+public sealed record ScaleOptions(IReadOnlyList<int> Sizes, int Repeat, long Seed, int TextLength, int Warmup, TimeSpan TimeLimit);
 
 /// <summary>
 /// One import of each size (relations = size / 10), generated streaming into a file and sent from it with its
@@ -22,7 +22,7 @@ public static class Scale
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(output);
-        output.WriteLine($"scale: sizes {string.Join(", ", options.Sizes)} (relations = size / 10), {options.Repeat} timing(s) of each GET and PATCH, "
+        output.WriteLine($"scale: sizes {string.Join(", ", options.Sizes)} (relations = size / 10), {options.Repeat} timing(s) of each GET and PATCH, {options.Warmup} warm-up(s), "
             + $"seed {options.Seed}{(options.TextLength > 0 ? $", strings of {options.TextLength} characters" : "")}, time limit {options.TimeLimit.TotalMinutes:0} min");
         output.WriteLine($"target: {target.Description}");
         output.WriteLine($"machine: {Environment.ProcessorCount} cores, load average {ProcStats.LoadAverage()} before the run");
@@ -39,6 +39,18 @@ public static class Scale
         var timedOut = false;
         try
         {
+            // Unmeasured rounds of the smallest size first, so that the first row is not the server's JIT warm-up.
+            for (var w = 0; w < options.Warmup; w++)
+            {
+                var warm = await MeasureAsync(target, client, options.Sizes.Min(), options with { Seed = options.Seed - 1 - w }, TextWriter.Null, deadline.Token);
+                if (warm.Errors > 0)
+                {
+                    output.WriteLine("the warm-up failed: see below");
+                    await MeasureAsync(target, client, options.Sizes.Min(), options, output, deadline.Token);
+                    Workflow.PrintServerLog(target, output);
+                    return ExitCodes.Errors;
+                }
+            }
             foreach (var size in options.Sizes)
             {
                 var row = await MeasureAsync(target, client, size, options, output, deadline.Token);
