@@ -154,7 +154,7 @@ namespace Analyzer.Bench
                     return [.. values];
                 },
             };
-            var repeat = Positive("--repeat", "Timings of each GET and PATCH per size (the median is shown); the POST is timed once", 3);
+            var repeat = Positive("--repeat", "Timings of each endpoint per size (the median is shown); the POST of 1,000,000 citizens or more is timed once", 3);
             var seed = new Option<long>("--seed") { Description = "Seed of the generated imports", DefaultValueFactory = _ => 1 };
             var textLength = TextLength();
             var warmup = NonNegative("--warmup", "Unmeasured rounds of the smallest size first", 1);

@@ -22,7 +22,7 @@ public static class Scale
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(output);
-        output.WriteLine($"scale: sizes {string.Join(", ", options.Sizes)} (relations = size / 10), {options.Repeat} timing(s) of each GET and PATCH, {options.Warmup} warm-up(s), "
+        output.WriteLine($"scale: sizes {string.Join(", ", options.Sizes)} (relations = size / 10), {options.Repeat} timing(s) of each endpoint (of the POST below 1,000,000), {options.Warmup} warm-up(s), "
             + $"seed {options.Seed}{(options.TextLength > 0 ? $", strings of {options.TextLength} characters" : "")}, time limit {options.TimeLimit.TotalMinutes:0} min");
         output.WriteLine($"target: {target.Description}");
         output.WriteLine($"machine: {Environment.ProcessorCount} cores, load average {ProcStats.LoadAverage()} before the run");
@@ -134,6 +134,10 @@ public static class Scale
         var bodyBytes = new FileInfo(file).Length;
         output.WriteLine($"  {size}: body {Format.MbOfBytes(bodyBytes)} MB generated into {file} in {generation.Elapsed.TotalSeconds:0.0} s");
 
+        // The POST is repeated like the GETs below 1,000,000 citizens (each makes a new import; the last is used),
+        // and timed once from there. The peak RSS is over all of them.
+        var posts = size < 1_000_000 ? options.Repeat : 1;
+        var postTimes = new List<double>();
         Measured post;
         long? peakPost;
         try
@@ -142,7 +146,12 @@ public static class Scale
             {
                 ProcStats.ResetPeak(p);
             }
-            post = await client.SendAsync(HttpMethod.Post, "/imports", BenchClient.File(file, "application/json"), keepBody: true, cancellationToken);
+            do
+            {
+                post = await client.SendAsync(HttpMethod.Post, "/imports", BenchClient.File(file, "application/json"), keepBody: true, cancellationToken);
+                postTimes.Add(post.Milliseconds);
+            }
+            while (post.Success && postTimes.Count < posts);
             peakPost = pid is { } p2 ? ProcStats.PeakRssKb(p2) : null;
         }
         finally
@@ -201,7 +210,7 @@ public static class Scale
         }
         var birthdays = await TimeGetAsync("/citizens/birthdays");
         var percentiles = await TimeGetAsync("/towns/stat/percentile/age");
-        return new Row(size, bodyBytes, post.Milliseconds, LatencySummary.MedianOf(citizens), LatencySummary.MedianOf(patch), birthdays, percentiles,
+        return new Row(size, bodyBytes, LatencySummary.MedianOf(postTimes), LatencySummary.MedianOf(citizens), LatencySummary.MedianOf(patch), birthdays, percentiles,
             citizensBytes, peakPost, rssBefore, rssMax, rssAfter, errors);
     }
 
