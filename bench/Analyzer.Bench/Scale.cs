@@ -22,7 +22,7 @@ public static class Scale
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(output);
-        output.WriteLine($"scale: sizes {string.Join(", ", options.Sizes)} (relations = size / 10), {options.Repeat} timing(s) of each endpoint (of the POST below 1,000,000), {options.Warmup} warm-up(s), "
+        output.WriteLine($"scale: sizes {string.Join(", ", options.Sizes)} (relations = size / 10), {options.Repeat} timing(s) of each endpoint (of the POST below 1,000,000), {options.Warmup} warm-up workflow(s), "
             + $"seed {options.Seed}{(options.TextLength > 0 ? $", strings of {options.TextLength} characters" : "")}, time limit {options.TimeLimit.TotalMinutes:0} min");
         output.WriteLine($"target: {target.Description}");
         output.WriteLine($"machine: {Environment.ProcessorCount} cores, load average {ProcStats.LoadAverage()} before the run");
@@ -39,17 +39,14 @@ public static class Scale
         var timedOut = false;
         try
         {
-            // Unmeasured rounds of the smallest size first, so that the first row is not the server's JIT warm-up.
-            for (var w = 0; w < options.Warmup; w++)
+            // Unmeasured workflows first (of the smallest size, at most 10,000 citizens), so that the first rows do not
+            // measure the server's JIT warm-up.
+            var warmSize = Math.Min(options.Sizes.Min(), 10_000);
+            if (await Workflow.WarmUpAsync(client, options.Warmup, warmSize, warmSize / 10, options.TextLength, options.Seed, deadline.Token) is { } problem)
             {
-                var warm = await MeasureAsync(target, client, options.Sizes.Min(), options with { Seed = options.Seed - 1 - w }, TextWriter.Null, deadline.Token);
-                if (warm.Errors > 0)
-                {
-                    output.WriteLine("the warm-up failed: see below");
-                    await MeasureAsync(target, client, options.Sizes.Min(), options, output, deadline.Token);
-                    Workflow.PrintServerLog(target, output);
-                    return ExitCodes.Errors;
-                }
+                output.WriteLine($"warm-up failed: {problem}");
+                Workflow.PrintServerLog(target, output);
+                return ExitCodes.Errors;
             }
             foreach (var size in options.Sizes)
             {
