@@ -125,7 +125,7 @@ public static partial class Floors
         // The POST itself, same body, same server.
         using var client = new BenchClient(target.BaseUrl, options.TimeLimit, 1);
         var post = new List<double>();
-        // Unmeasured POSTs first: the server's JIT optimises a method after ~30 calls.
+        // Unmeasured POSTs first: the server's JIT fully optimises a method after ~60 calls (tiered, dynamic PGO).
         for (var i = -options.Warmup; i < options.Repeat; i++)
         {
             var answer = await client.SendAsync(HttpMethod.Post, "/imports", BenchClient.Json(body), keepBody: true, cancellationToken);

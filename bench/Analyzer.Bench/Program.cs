@@ -115,7 +115,7 @@ namespace Analyzer.Bench
             var concurrency = Positive("--concurrency", "Clients running workflows at the same time", 1);
             var seed = new Option<long>("--seed") { Description = "Seed of the generated imports (round r uses seed + r)", DefaultValueFactory = _ => 1 };
             var textLength = TextLength();
-            var warmup = NonNegative("--warmup", "Unmeasured workflows first, so that the server's JIT has optimised its code (the first also checks the answers' shape)", 30);
+            var warmup = NonNegative("--warmup", "Unmeasured workflows first, so that the server's JIT has optimised its code (the first also checks the answers' shape)", 60);
             var timeLimit = Duration("--time-limit", "Stop starting rounds, and cancel requests in flight, after this long (e.g. 120s, 2m)", TimeSpan.FromSeconds(120));
             var command = new Command("workflow", "POST an import, GET its citizens, PATCH citizen 1, GET birthdays and percentiles; per-endpoint latencies and workflows/s")
             {
@@ -157,7 +157,7 @@ namespace Analyzer.Bench
             var repeat = Positive("--repeat", "Timings of each endpoint per size (the median is shown); the POST of 1,000,000 citizens or more is timed once", 3);
             var seed = new Option<long>("--seed") { Description = "Seed of the generated imports", DefaultValueFactory = _ => 1 };
             var textLength = TextLength();
-            var warmup = NonNegative("--warmup", "Unmeasured workflows of the smallest size (at most 10,000 citizens) first", 30);
+            var warmup = NonNegative("--warmup", "Unmeasured workflows of the smallest size (at most 10,000 citizens) first", 60);
             var timeLimit = Duration("--time-limit", "Stop after this long in all (e.g. 30m)", TimeSpan.FromMinutes(30));
             var command = new Command("scale", "One import of each size; each endpoint's time, the server's peak RSS, and growth against the smallest size")
             {
@@ -201,7 +201,7 @@ namespace Analyzer.Bench
             var seed = new Option<long>("--seed") { Description = "Seed of the generated import", DefaultValueFactory = _ => 1 };
             var textLength = TextLength();
             var repeat = Positive("--repeat", "Repetitions of each measure (medians)", 10);
-            var warmup = NonNegative("--warmup", "Unmeasured POSTs of the body first", 30);
+            var warmup = NonNegative("--warmup", "Unmeasured POSTs of the body first", 60);
             var pgUrl = new Option<string?>("--pg-url") { Description = "With --base-url: that service's PostgreSQL database (postgresql://...), for psql" };
             var timeLimit = Duration("--time-limit", "Time limit of each POST", TimeSpan.FromMinutes(2));
             var command = new Command("floors", "The floors under POST /imports: parsing the body only, and psql \\copy of the same rows; the POST's ratio to their sum")

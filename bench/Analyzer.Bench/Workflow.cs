@@ -145,9 +145,9 @@ public static class Workflow
 
     /// <summary>
     /// Unmeasured workflows, one after another, each with its own import (seeds below the measured ones). A cold
-    /// .NET server runs each method unoptimised until it has been called ~30 times (tiered JIT): the first rounds
-    /// are 2–4× slower than the service's steady state, which is what the targets are about. The first round's
-    /// answers are checked. Null when all succeeded, else why not.
+    /// .NET server runs each method unoptimised for its first ~30 calls and instrumented for ~30 more (tiered JIT
+    /// with dynamic PGO): its first rounds are 2–4× slower than its steady state, which is what the targets are
+    /// about. The first round's answers are checked. Null when all succeeded, else why not.
     /// </summary>
     public static async Task<string?> WarmUpAsync(BenchClient client, int rounds, int citizens, int relations, int textLength, long seed, CancellationToken cancellationToken)
     {
