@@ -157,7 +157,7 @@ namespace Analyzer.Bench
             var repeat = Positive("--repeat", "Timings of each endpoint per size (the median is shown); the POST of 1,000,000 citizens or more is timed once", 3);
             var seed = new Option<long>("--seed") { Description = "Seed of the generated imports", DefaultValueFactory = _ => 1 };
             var textLength = TextLength();
-            var warmup = NonNegative("--warmup", "Unmeasured workflows of the smallest size (at most 10,000 citizens) first", 60);
+            var warmup = NonNegative("--warmup", "Unmeasured workflows first, of the largest size up to 10,000 citizens", 60);
             var timeLimit = Duration("--time-limit", "Stop after this long in all (e.g. 30m)", TimeSpan.FromMinutes(30));
             var command = new Command("scale", "One import of each size; each endpoint's time, the server's peak RSS, and growth against the smallest size")
             {
