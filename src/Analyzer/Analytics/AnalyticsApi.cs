@@ -5,6 +5,7 @@ using Analyzer.Storage;
 using Analyzer.Web;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using System.Text.Json;
 
 namespace Analyzer.Analytics;
 
@@ -28,30 +29,34 @@ public static class AnalyticsApi
         return group;
     }
 
-    private static async Task<Results<JsonHttpResult<DataEnvelope<Dictionary<string, BuyerPresents[]>>>, ProblemHttpResult>> GetBirthdays(
-        [FromRoute(Name = "import_id"), Description(EndpointDocs.ImportIdDescription)] string importId, ICitizenStore store, CancellationToken cancellationToken)
+    public static IServiceCollection AddAnalytics(this IServiceCollection services) => services.AddSingleton<AnswerCache>();
+
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> GetBirthdays(
+        [FromRoute(Name = "import_id"), Description(EndpointDocs.ImportIdDescription)] string importId,
+        ICitizenStore store, AnswerCache cache, CancellationToken cancellationToken)
     {
-        var relatives = PathIds.TryParseImportId(importId, out var id)
-            ? await store.ReadRelativeBirthDatesAsync(id, cancellationToken)
-            : null;
-        if (relatives is null)
-        {
-            return Problems.ImportNotFound(importId);
-        }
-        return JsonData.Ok(Birthdays.PresentsByMonth(relatives), AnalyzerJsonContext.Relaxed.DataEnvelopeDictionaryStringBuyerPresentsArray);
+        var version = PathIds.TryParseImportId(importId, out var id) ? await store.ImportVersionAsync(id, cancellationToken) : null;
+        var json = version is null ? null : await cache.GetOrAddAsync(("birthdays", id, version.Value), async () =>
+            await store.ReadRelativeBirthDatesAsync(id, cancellationToken) is { } relatives
+                ? JsonSerializer.SerializeToUtf8Bytes(
+                    new DataEnvelope<Dictionary<string, BuyerPresents[]>>(Birthdays.PresentsByMonth(relatives)),
+                    AnalyzerJsonContext.Relaxed.DataEnvelopeDictionaryStringBuyerPresentsArray)
+                : null);
+        return json is null ? Problems.ImportNotFound(importId) : TypedResults.Bytes(json, JsonData.ContentType);
     }
 
-    private static async Task<Results<JsonHttpResult<DataEnvelope<TownAgePercentiles[]>>, ProblemHttpResult>> GetAgePercentiles(
-        [FromRoute(Name = "import_id"), Description(EndpointDocs.ImportIdDescription)] string importId, ICitizenStore store, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> GetAgePercentiles(
+        [FromRoute(Name = "import_id"), Description(EndpointDocs.ImportIdDescription)] string importId,
+        ICitizenStore store, AnswerCache cache, TimeProvider time, CancellationToken cancellationToken)
     {
-        var citizens = PathIds.TryParseImportId(importId, out var id)
-            ? await store.ReadTownBirthDatesAsync(id, cancellationToken)
-            : null;
-        if (citizens is null)
-        {
-            return Problems.ImportNotFound(importId);
-        }
+        var version = PathIds.TryParseImportId(importId, out var id) ? await store.ImportVersionAsync(id, cancellationToken) : null;
         var today = time.UtcToday();
-        return JsonData.Ok(AgePercentiles.ByTown(citizens, today), AnalyzerJsonContext.Relaxed.DataEnvelopeTownAgePercentilesArray);
+        var json = version is null ? null : await cache.GetOrAddAsync(("percentiles", id, version.Value, today), async () =>
+            await store.ReadTownBirthDatesAsync(id, cancellationToken) is { } citizens
+                ? JsonSerializer.SerializeToUtf8Bytes(
+                    new DataEnvelope<TownAgePercentiles[]>(AgePercentiles.ByTown(citizens, today)),
+                    AnalyzerJsonContext.Relaxed.DataEnvelopeTownAgePercentilesArray)
+                : null);
+        return json is null ? Problems.ImportNotFound(importId) : TypedResults.Bytes(json, JsonData.ContentType);
     }
 }

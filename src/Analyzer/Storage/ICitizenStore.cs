@@ -16,6 +16,9 @@ public interface ICitizenStore : IAsyncDisposable
 
     Task<bool> ImportExistsAsync(long importId, CancellationToken cancellationToken);
 
+    /// <summary>The import's version (each PATCH adds one), or null for an unknown import.</summary>
+    Task<long?> ImportVersionAsync(long importId, CancellationToken cancellationToken);
+
     /// <summary>Streams the citizens of an import (ordered by citizen_id) with their relatives.</summary>
     IAsyncEnumerable<Citizen> ReadCitizensAsync(long importId, CancellationToken cancellationToken);
 

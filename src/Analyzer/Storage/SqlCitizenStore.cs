@@ -44,6 +44,16 @@ public abstract class SqlCitizenStore : ICitizenStore
         return await ImportExistsAsync(connection, null, importId, cancellationToken);
     }
 
+    public async Task<long?> ImportVersionAsync(long importId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand(null, "SELECT version FROM imports WHERE import_id = @import_id");
+        command.AddParameter("@import_id", importId);
+        return await command.ExecuteScalarAsync(cancellationToken) is { } version
+            ? Convert.ToInt64(version, System.Globalization.CultureInfo.InvariantCulture)
+            : null;
+    }
+
     private static async Task<bool> ImportExistsAsync(DbConnection connection, DbTransaction? transaction, long importId, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand(transaction, "SELECT 1 FROM imports WHERE import_id = @import_id");
@@ -127,6 +137,11 @@ public abstract class SqlCitizenStore : ICitizenStore
         if (patch.ChangesColumns)
         {
             await UpdateColumnsAsync(connection, transaction, importId, citizenId, patch, cancellationToken);
+        }
+        await using (var version = connection.CreateCommand(transaction, "UPDATE imports SET version = version + 1 WHERE import_id = @import_id"))
+        {
+            version.AddParameter("@import_id", importId);
+            await version.ExecuteNonQueryAsync(cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
 

@@ -55,6 +55,31 @@ public abstract class AnalyticsApiTests<TApp>(TApp app) : IClassFixture<TApp> wh
     }
 
     [BackendFact]
+    public async Task Answers_follow_every_patch_of_the_import()
+    {
+        var importId = await Client.CreateImportAsync(ContractExample());
+        var birthdays = await GetRawAsync($"/imports/{importId}/citizens/birthdays");
+        var percentiles = await GetRawAsync($"/imports/{importId}/towns/stat/percentile/age");
+        Assert.Equal(birthdays, await GetRawAsync($"/imports/{importId}/citizens/birthdays"));
+
+        using (var patch = await Client.PatchJsonAsync($"/imports/{importId}/citizens/3", """{"relatives": [1], "town": "Москва"}"""))
+        {
+            Assert.Equal(HttpStatusCode.OK, patch.StatusCode);
+        }
+
+        var changed = JsonNode.Parse(await GetRawAsync($"/imports/{importId}/citizens/birthdays"))!["data"]!;
+        Assert.Equal("""[{"citizen_id":1,"presents":1}]""", changed["11"]!.ToJsonString());
+        Assert.NotEqual(percentiles, await GetRawAsync($"/imports/{importId}/towns/stat/percentile/age"));
+
+        using (var failed = await Client.PatchJsonAsync($"/imports/{importId}/citizens/3", """{"relatives": [99]}"""))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, failed.StatusCode);
+        }
+        Assert.Equal(changed["11"]!.ToJsonString(),
+            JsonNode.Parse(await GetRawAsync($"/imports/{importId}/citizens/birthdays"))!["data"]!["11"]!.ToJsonString());
+    }
+
+    [BackendFact]
     public async Task Empty_import_has_twelve_empty_months_and_no_towns()
     {
         var importId = await Client.CreateImportAsync(Import());

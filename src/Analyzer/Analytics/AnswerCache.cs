@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Caching.Memory;
+
+namespace Analyzer.Analytics;
+
+/// <summary>
+/// Serialised analytics answers, keyed by what they are computed from: the import's id and version (a
+/// PATCH bumps it, in any replica, in the same transaction) and, for ages, today's date. A key can never
+/// name stale data, so nothing is ever invalidated; entries are bounded by size and expire when unused.
+/// </summary>
+public sealed class AnswerCache : IDisposable
+{
+    private static readonly TimeSpan Unused = TimeSpan.FromMinutes(10);
+
+    private readonly MemoryCache cache = new(new MemoryCacheOptions { SizeLimit = 256L * 1024 * 1024 });
+
+    public async Task<byte[]?> GetOrAddAsync(object key, Func<Task<byte[]?>> compute)
+    {
+        if (cache.TryGetValue(key, out byte[]? json))
+        {
+            return json;
+        }
+        json = await compute();
+        if (json is not null)
+        {
+            cache.Set(key, json, new MemoryCacheEntryOptions { Size = json.Length, SlidingExpiration = Unused });
+        }
+        return json;
+    }
+
+    public void Dispose() => cache.Dispose();
+}
