@@ -67,7 +67,7 @@ public static class ImportsApi
     private static async Task<Results<CitizenResults, ProblemHttpResult>> GetCitizens(
         [FromRoute(Name = "import_id"), Description(EndpointDocs.ImportIdDescription)] string importId, ICitizenStore store, CancellationToken cancellationToken)
     {
-        if (!PathIds.TryParseImportId(importId, out var id) || !await store.ImportExistsAsync(id, cancellationToken))
+        if (!PathIds.TryParseImportId(importId, out var id) || await store.ImportVersionAsync(id, cancellationToken) is null)
         {
             return Problems.ImportNotFound(importId);
         }

@@ -14,8 +14,6 @@ public interface ICitizenStore : IAsyncDisposable
     /// <summary>Stores a validated import in one transaction and returns its new id.</summary>
     Task<long> CreateImportAsync(IReadOnlyList<Citizen> citizens, CancellationToken cancellationToken);
 
-    Task<bool> ImportExistsAsync(long importId, CancellationToken cancellationToken);
-
     /// <summary>The import's version (each PATCH adds one), or null for an unknown import.</summary>
     Task<long?> ImportVersionAsync(long importId, CancellationToken cancellationToken);
 

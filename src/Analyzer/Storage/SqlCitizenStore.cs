@@ -38,12 +38,6 @@ public abstract class SqlCitizenStore : ICitizenStore
         + " LEFT JOIN relations r ON r.import_id = c.import_id AND r.citizen_id = c.citizen_id"
         + " WHERE c.import_id = @import_id";
 
-    public async Task<bool> ImportExistsAsync(long importId, CancellationToken cancellationToken)
-    {
-        await using var connection = await OpenConnectionAsync(cancellationToken);
-        return await ImportExistsAsync(connection, null, importId, cancellationToken);
-    }
-
     public async Task<long?> ImportVersionAsync(long importId, CancellationToken cancellationToken)
     {
         await using var connection = await OpenConnectionAsync(cancellationToken);
