@@ -37,11 +37,9 @@ public static class AnalyticsApi
     {
         var version = PathIds.TryParseImportId(importId, out var id) ? await store.ImportVersionAsync(id, cancellationToken) : null;
         var json = version is null ? null : await cache.GetOrAddAsync(("birthdays", id, version.Value), async () =>
-            await store.ReadRelativeBirthDatesAsync(id, cancellationToken) is { } relatives
-                ? JsonSerializer.SerializeToUtf8Bytes(
-                    new DataEnvelope<Dictionary<string, BuyerPresents[]>>(Birthdays.PresentsByMonth(relatives)),
-                    AnalyzerJsonContext.Relaxed.DataEnvelopeDictionaryStringBuyerPresentsArray)
-                : null);
+            JsonSerializer.SerializeToUtf8Bytes(
+                new DataEnvelope<Dictionary<string, BuyerPresents[]>>(Birthdays.PresentsByMonth(await store.ReadRelativeBirthDatesAsync(id, cancellationToken))),
+                AnalyzerJsonContext.Relaxed.DataEnvelopeDictionaryStringBuyerPresentsArray));
         return json is null ? Problems.ImportNotFound(importId) : TypedResults.Bytes(json, JsonData.ContentType);
     }
 
@@ -52,11 +50,9 @@ public static class AnalyticsApi
         var version = PathIds.TryParseImportId(importId, out var id) ? await store.ImportVersionAsync(id, cancellationToken) : null;
         var today = time.UtcToday();
         var json = version is null ? null : await cache.GetOrAddAsync(("percentiles", id, version.Value, today), async () =>
-            await store.ReadTownBirthDatesAsync(id, cancellationToken) is { } citizens
-                ? JsonSerializer.SerializeToUtf8Bytes(
-                    new DataEnvelope<TownAgePercentiles[]>(AgePercentiles.ByTown(citizens, today)),
-                    AnalyzerJsonContext.Relaxed.DataEnvelopeTownAgePercentilesArray)
-                : null);
+            JsonSerializer.SerializeToUtf8Bytes(
+                new DataEnvelope<TownAgePercentiles[]>(AgePercentiles.ByTown(await store.ReadTownBirthDatesAsync(id, cancellationToken), today)),
+                AnalyzerJsonContext.Relaxed.DataEnvelopeTownAgePercentilesArray));
         return json is null ? Problems.ImportNotFound(importId) : TypedResults.Bytes(json, JsonData.ContentType);
     }
 }

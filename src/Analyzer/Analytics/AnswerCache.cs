@@ -13,17 +13,14 @@ public sealed class AnswerCache : IDisposable
 
     private readonly MemoryCache cache = new(new MemoryCacheOptions { SizeLimit = 256L * 1024 * 1024 });
 
-    public async Task<byte[]?> GetOrAddAsync(object key, Func<Task<byte[]?>> compute)
+    public async Task<byte[]> GetOrAddAsync(object key, Func<Task<byte[]>> compute)
     {
-        if (cache.TryGetValue(key, out byte[]? json))
+        if (cache.TryGetValue(key, out byte[]? json) && json is not null)
         {
             return json;
         }
         json = await compute();
-        if (json is not null)
-        {
-            cache.Set(key, json, new MemoryCacheEntryOptions { Size = json.Length, SlidingExpiration = Unused });
-        }
+        cache.Set(key, json, new MemoryCacheEntryOptions { Size = json.Length, SlidingExpiration = Unused });
         return json;
     }
 

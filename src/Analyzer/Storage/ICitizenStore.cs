@@ -23,11 +23,11 @@ public interface ICitizenStore : IAsyncDisposable
     /// <summary>Applies a patch atomically; PATCHes of one import are serialised.</summary>
     Task<PatchOutcome> PatchCitizenAsync(long importId, int citizenId, CitizenPatch patch, CancellationToken cancellationToken);
 
-    /// <summary>Each (citizen, relative's birth date) pair of an import, or null for an unknown import.</summary>
-    Task<IReadOnlyList<RelativeBirthDate>?> ReadRelativeBirthDatesAsync(long importId, CancellationToken cancellationToken);
+    /// <summary>Each (citizen, relative's birth date) pair of an import (look the import up with <see cref="ImportVersionAsync"/>).</summary>
+    Task<IReadOnlyList<RelativeBirthDate>> ReadRelativeBirthDatesAsync(long importId, CancellationToken cancellationToken);
 
-    /// <summary>Each citizen's (town, birth date) of an import, or null for an unknown import.</summary>
-    Task<IReadOnlyList<TownBirthDate>?> ReadTownBirthDatesAsync(long importId, CancellationToken cancellationToken);
+    /// <summary>Each citizen's (town, birth date) of an import (look the import up with <see cref="ImportVersionAsync"/>).</summary>
+    Task<IReadOnlyList<TownBirthDate>> ReadTownBirthDatesAsync(long importId, CancellationToken cancellationToken);
 
     /// <summary>Opens a connection, for migrations and health checks.</summary>
     Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken);

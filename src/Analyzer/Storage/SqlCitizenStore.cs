@@ -48,13 +48,6 @@ public abstract class SqlCitizenStore : ICitizenStore
             : null;
     }
 
-    private static async Task<bool> ImportExistsAsync(DbConnection connection, DbTransaction? transaction, long importId, CancellationToken cancellationToken)
-    {
-        await using var command = connection.CreateCommand(transaction, "SELECT 1 FROM imports WHERE import_id = @import_id");
-        command.AddParameter("@import_id", importId);
-        return await command.ExecuteScalarAsync(cancellationToken) is not null;
-    }
-
     public async IAsyncEnumerable<Citizen> ReadCitizensAsync(long importId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var connection = await OpenConnectionAsync(cancellationToken);
@@ -221,13 +214,9 @@ public abstract class SqlCitizenStore : ICitizenStore
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public async Task<IReadOnlyList<RelativeBirthDate>?> ReadRelativeBirthDatesAsync(long importId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<RelativeBirthDate>> ReadRelativeBirthDatesAsync(long importId, CancellationToken cancellationToken)
     {
         await using var connection = await OpenConnectionAsync(cancellationToken);
-        if (!await ImportExistsAsync(connection, null, importId, cancellationToken))
-        {
-            return null;
-        }
         await using var command = connection.CreateCommand(null,
             "SELECT r.citizen_id, c.birth_date FROM relations r"
             + " JOIN citizens c ON c.import_id = r.import_id AND c.citizen_id = r.relative_id"
@@ -242,13 +231,9 @@ public abstract class SqlCitizenStore : ICitizenStore
         return rows;
     }
 
-    public async Task<IReadOnlyList<TownBirthDate>?> ReadTownBirthDatesAsync(long importId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<TownBirthDate>> ReadTownBirthDatesAsync(long importId, CancellationToken cancellationToken)
     {
         await using var connection = await OpenConnectionAsync(cancellationToken);
-        if (!await ImportExistsAsync(connection, null, importId, cancellationToken))
-        {
-            return null;
-        }
         await using var command = connection.CreateCommand(null, "SELECT town, birth_date FROM citizens WHERE import_id = @import_id");
         command.AddParameter("@import_id", importId);
         var rows = new List<TownBirthDate>();
