@@ -36,6 +36,7 @@ public sealed partial class Program
             .AddAnalyzerWeb()
             .AddStorage()
             .AddAnalyzerHealthChecks()
+            .AddImports()
             .AddAnalytics()
             .AddDatasets()
             .AddAnalyzerAuth()

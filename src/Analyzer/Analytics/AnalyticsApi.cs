@@ -1,7 +1,6 @@
 using Analyzer.Auth;
 using System.ComponentModel;
 using Analyzer.Docs;
-using Analyzer.Storage;
 using Analyzer.Web;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -29,11 +28,12 @@ public static class AnalyticsApi
         return group;
     }
 
-    public static IServiceCollection AddAnalytics(this IServiceCollection services) => services.AddSingleton<AnswerCache>();
+    public static IServiceCollection AddAnalytics(this IServiceCollection services) =>
+        services.AddSingleton<AnswerCache>().AddSingleton<AnalyticsQueries>();
 
     private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> GetBirthdays(
         [FromRoute(Name = "import_id"), Description(EndpointDocs.ImportIdDescription)] string importId,
-        ICitizenStore store, AnswerCache cache, CancellationToken cancellationToken)
+        AnalyticsQueries store, AnswerCache cache, CancellationToken cancellationToken)
     {
         var version = PathIds.TryParseImportId(importId, out var id) ? await store.ImportVersionAsync(id, cancellationToken) : null;
         var json = version is null ? null : await cache.GetOrAddAsync(("birthdays", id, version.Value), async () =>
@@ -45,7 +45,7 @@ public static class AnalyticsApi
 
     private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> GetAgePercentiles(
         [FromRoute(Name = "import_id"), Description(EndpointDocs.ImportIdDescription)] string importId,
-        ICitizenStore store, AnswerCache cache, TimeProvider time, CancellationToken cancellationToken)
+        AnalyticsQueries store, AnswerCache cache, TimeProvider time, CancellationToken cancellationToken)
     {
         var version = PathIds.TryParseImportId(importId, out var id) ? await store.ImportVersionAsync(id, cancellationToken) : null;
         var today = time.UtcToday();

@@ -1,4 +1,3 @@
-using Analyzer.Storage;
 
 namespace Analyzer.Analytics;
 

@@ -7,14 +7,14 @@ namespace Analyzer.Auth;
 public sealed record TokenRevocation(string Jti, DateTime RevokedAt);
 
 /// <summary>The SQL of the <c>token_revocations</c> table (migration 0003), the same on both back ends.</summary>
-public sealed class TokenRevocations(ICitizenStore store)
+public sealed class TokenRevocations(Database database)
 {
     /// <summary>Records <paramref name="jti"/> as revoked; <c>Created</c> is false when it already was (the first record stays).</summary>
     public async Task<(TokenRevocation Revocation, bool Created)> RevokeAsync(string jti, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = await store.OpenConnectionAsync(cancellationToken);
+        await using var session = await database.ConnectAsync(cancellationToken);
         int inserted;
-        await using (var insert = connection.CreateCommand(null,
+        await using (var insert = session.Command(
             "INSERT INTO token_revocations (jti, revoked_at) VALUES (@jti, @revoked_at) ON CONFLICT (jti) DO NOTHING"))
         {
             insert.AddParameter("@jti", jti);
@@ -22,20 +22,20 @@ public sealed class TokenRevocations(ICitizenStore store)
             insert.AddParameter("@revoked_at", new DateTime(now.UtcTicks - now.UtcTicks % TimeSpan.TicksPerSecond, DateTimeKind.Utc));
             inserted = await insert.ExecuteNonQueryAsync(cancellationToken);
         }
-        var revocation = await FindAsync(connection, jti, cancellationToken)
+        var revocation = await FindAsync(session, jti, cancellationToken)
             ?? throw new InvalidOperationException($"the revocation of {jti} was not stored");
         return (revocation, inserted == 1);
     }
 
     public async Task<TokenRevocation?> FindAsync(string jti, CancellationToken cancellationToken)
     {
-        await using var connection = await store.OpenConnectionAsync(cancellationToken);
-        return await FindAsync(connection, jti, cancellationToken);
+        await using var session = await database.ConnectAsync(cancellationToken);
+        return await FindAsync(session, jti, cancellationToken);
     }
 
-    private static async Task<TokenRevocation?> FindAsync(System.Data.Common.DbConnection connection, string jti, CancellationToken cancellationToken)
+    private static async Task<TokenRevocation?> FindAsync(DbSession session, string jti, CancellationToken cancellationToken)
     {
-        await using var command = connection.CreateCommand(null, "SELECT revoked_at FROM token_revocations WHERE jti = @jti");
+        await using var command = session.Command("SELECT revoked_at FROM token_revocations WHERE jti = @jti");
         command.AddParameter("@jti", jti);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken)

@@ -27,8 +27,6 @@ public enum Required
 /// </summary>
 public static class RowValues
 {
-    private const string TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
-
     /// <summary>Reads a JSON object of column values, checked against the dataset's columns.</summary>
     public static Dictionary<string, object?> FromJson(Dataset dataset, JsonElement body, Required required, ValidationErrors errors)
     {
@@ -209,17 +207,6 @@ public static class RowValues
         WriteValue(writer, row.DeletedAt);
         writer.WriteEndObject();
     }
-
-    /// <summary>A value as a command parameter: SQLite keeps dates and timestamps as sortable text.</summary>
-    public static object ToParameter(DatabaseKind kind, object? value) => (kind, value) switch
-    {
-        (_, null) => DBNull.Value,
-        (DatabaseKind.Sqlite, DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-        (DatabaseKind.Sqlite, DateTimeOffset timestamp) => timestamp.UtcDateTime.ToString(TimestampFormat, CultureInfo.InvariantCulture),
-        (DatabaseKind.Sqlite, bool flag) => flag ? 1L : 0L,
-        (DatabaseKind.Postgres, DateTimeOffset timestamp) => timestamp.ToUniversalTime(),
-        _ => value,
-    };
 
     public static object? Read(DbDataReader reader, int ordinal, ColumnType type)
     {

@@ -37,7 +37,7 @@ public static class DatasetExamples
     private const string CreatedAt = "2026-11-21T12:00:00Z";
 
     /// <summary>The DDL of the example dataset, as PostgreSQL writes it.</summary>
-    public static string DdlText() => Datasets.Ddl.CreateTable(DatabaseKind.Postgres, Name, Columns);
+    public static string DdlText() => Datasets.Ddl.CreateTable(SqlDialect.Postgres, Name, Columns);
 
     public static JsonNode Csv() => JsonValue.Create(AirportsCsv);
 

@@ -1,7 +1,6 @@
 using Analyzer.Auth;
 using System.ComponentModel;
 using Analyzer.Docs;
-using Analyzer.Storage;
 using Analyzer.Web;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -10,6 +9,8 @@ namespace Analyzer.Imports;
 
 public static class ImportsApi
 {
+    public static IServiceCollection AddImports(this IServiceCollection services) => services.AddSingleton<CitizenStore>();
+
     public static RouteGroupBuilder MapImports(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/imports").WithTags("Imports").RequireAnalyzerScopes();
@@ -43,7 +44,7 @@ public static class ImportsApi
     }
 
     private static async Task<Results<JsonHttpResult<DataEnvelope<ImportCreated>>, ValidationProblem, ProblemHttpResult>> CreateImport(
-        HttpRequest request, ICitizenStore store, TimeProvider time, CancellationToken cancellationToken)
+        HttpRequest request, CitizenStore store, TimeProvider time, CancellationToken cancellationToken)
     {
         var (body, refusal) = await RequestBody.ReadJsonAsync(request, cancellationToken);
         if (body is null)
@@ -65,7 +66,7 @@ public static class ImportsApi
     }
 
     private static async Task<Results<CitizenResults, ProblemHttpResult>> GetCitizens(
-        [FromRoute(Name = "import_id"), Description(EndpointDocs.ImportIdDescription)] string importId, ICitizenStore store, CancellationToken cancellationToken)
+        [FromRoute(Name = "import_id"), Description(EndpointDocs.ImportIdDescription)] string importId, CitizenStore store, CancellationToken cancellationToken)
     {
         if (!PathIds.TryParseImportId(importId, out var id) || await store.ImportVersionAsync(id, cancellationToken) is null)
         {
@@ -76,7 +77,7 @@ public static class ImportsApi
 
     private static async Task<Results<CitizenResults, ValidationProblem, ProblemHttpResult>> PatchCitizen(
         [FromRoute(Name = "import_id"), Description(EndpointDocs.ImportIdDescription)] string importId, [FromRoute(Name = "citizen_id"), Description(EndpointDocs.CitizenIdDescription)] string citizenId,
-        HttpRequest request, ICitizenStore store, TimeProvider time, CancellationToken cancellationToken)
+        HttpRequest request, CitizenStore store, TimeProvider time, CancellationToken cancellationToken)
     {
         var (body, refusal) = await RequestBody.ReadJsonAsync(request, cancellationToken);
         if (body is null)

@@ -10,7 +10,7 @@ namespace Analyzer.Storage;
 /// chunks with asynchronous writes. Encoding a row is a few span writes, against one awaited call per
 /// field with <see cref="NpgsqlBinaryImporter"/>; that halves the client's share of a bulk load.
 /// </summary>
-public sealed class BinaryCopyWriter : IAsyncDisposable
+public sealed class BinaryCopyWriter : IRowWriter, IAsyncDisposable
 {
     private const int ChunkBytes = 64 * 1024;
 

@@ -3,7 +3,7 @@ using System.Data.Common;
 namespace Analyzer.Storage;
 
 /// <summary>Provider-neutral command helpers; parameters are named <c>@name</c> on both back ends.</summary>
-internal static class DbCommandExtensions
+public static class DbCommandExtensions
 {
     public static DbCommand CreateCommand(this DbConnection connection, DbTransaction? transaction, string sql)
     {

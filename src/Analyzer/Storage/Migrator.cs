@@ -1,4 +1,3 @@
-using System.Data.Common;
 using System.Globalization;
 using System.Reflection;
 using System.Text.RegularExpressions;
@@ -13,19 +12,21 @@ public sealed record MigrationState(Migration Migration, DateTime? AppliedAt);
 /// Versioned up/down SQL scripts per back end (embedded from Storage/Migrations/{postgres,sqlite}),
 /// recorded in <c>schema_migrations</c>. A whole upgrade or downgrade is one transaction under a lock
 /// (PostgreSQL: an advisory lock; SQLite: BEGIN IMMEDIATE), so replicas starting together do not race.
+/// <para>
+/// A script may run statements that a query writes, for what needs dynamic SQL (SQLite has none), such as
+/// renaming every dataset's table: the query stands between a line <c>-- @run-generated-statements</c> and a
+/// line <c>-- @end</c>, and each row it returns (one text column) is executed as a statement.
+/// </para>
 /// </summary>
-public sealed partial class Migrator(ICitizenStore store)
+public sealed partial class Migrator(Database database)
 {
-    /// <summary>The advisory lock key of migrations: "analyzer" in ASCII, far above any import id.</summary>
-    private const long PostgresMigrationLockKey = 0x616E616C797A6572;
-
-    public IReadOnlyList<Migration> Migrations { get; } = Load(store.Kind);
+    public IReadOnlyList<Migration> Migrations { get; } = Load(database.Dialect);
 
     public int Head => Migrations.Count == 0 ? 0 : Migrations[^1].Version;
 
-    public static IReadOnlyList<Migration> Load(DatabaseKind kind)
+    public static IReadOnlyList<Migration> Load(SqlDialect dialect)
     {
-        var folder = kind == DatabaseKind.Postgres ? "postgres" : "sqlite";
+        var folder = dialect.Name;
         var assembly = typeof(Migrator).Assembly;
         var scripts = assembly.GetManifestResourceNames()
             .Select(name => (name, match: ScriptName().Match(name)))
@@ -58,16 +59,14 @@ public sealed partial class Migrator(ICitizenStore store)
 
     public async Task<int> CurrentAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await store.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await BeginLockedAsync(connection, cancellationToken);
-        return (await AppliedAsync(connection, transaction, cancellationToken)).Keys.DefaultIfEmpty(0).Max();
+        await using var session = await BeginLockedAsync(cancellationToken);
+        return (await AppliedAsync(session, cancellationToken)).Keys.DefaultIfEmpty(0).Max();
     }
 
     public async Task<IReadOnlyList<MigrationState>> HistoryAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await store.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await BeginLockedAsync(connection, cancellationToken);
-        var applied = await AppliedAsync(connection, transaction, cancellationToken);
+        await using var session = await BeginLockedAsync(cancellationToken);
+        var applied = await AppliedAsync(session, cancellationToken);
         return [.. Migrations.Select(m => new MigrationState(m, applied.TryGetValue(m.Version, out var at) ? at : null))];
     }
 
@@ -76,21 +75,20 @@ public sealed partial class Migrator(ICitizenStore store)
     {
         var to = target ?? Head;
         CheckTarget(to);
-        await using var connection = await store.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await BeginLockedAsync(connection, cancellationToken);
-        var applied = await AppliedAsync(connection, transaction, cancellationToken);
+        await using var session = await BeginLockedAsync(cancellationToken);
+        var applied = await AppliedAsync(session, cancellationToken);
         var pending = Migrations.Where(m => m.Version <= to && !applied.ContainsKey(m.Version)).ToList();
         foreach (var migration in pending)
         {
-            await ExecuteAsync(connection, transaction, migration.UpSql, cancellationToken);
-            await using var record = connection.CreateCommand(transaction,
+            await RunScriptAsync(session, migration.UpSql, cancellationToken);
+            await using var record = session.Command(
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES (@version, @name, @applied_at)");
             record.AddParameter("@version", migration.Version);
             record.AddParameter("@name", migration.Name);
             record.AddParameter("@applied_at", DateTime.UtcNow);
             await record.ExecuteNonQueryAsync(cancellationToken);
         }
-        await transaction.CommitAsync(cancellationToken);
+        await session.CommitAsync(cancellationToken);
         return pending;
     }
 
@@ -101,18 +99,17 @@ public sealed partial class Migrator(ICitizenStore store)
         {
             CheckTarget(target);
         }
-        await using var connection = await store.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await BeginLockedAsync(connection, cancellationToken);
-        var applied = await AppliedAsync(connection, transaction, cancellationToken);
+        await using var session = await BeginLockedAsync(cancellationToken);
+        var applied = await AppliedAsync(session, cancellationToken);
         var reverted = Migrations.Where(m => m.Version > target && applied.ContainsKey(m.Version)).Reverse().ToList();
         foreach (var migration in reverted)
         {
-            await ExecuteAsync(connection, transaction, migration.DownSql, cancellationToken);
-            await using var record = connection.CreateCommand(transaction, "DELETE FROM schema_migrations WHERE version = @version");
+            await RunScriptAsync(session, migration.DownSql, cancellationToken);
+            await using var record = session.Command("DELETE FROM schema_migrations WHERE version = @version");
             record.AddParameter("@version", migration.Version);
             await record.ExecuteNonQueryAsync(cancellationToken);
         }
-        await transaction.CommitAsync(cancellationToken);
+        await session.CommitAsync(cancellationToken);
         return reverted;
     }
 
@@ -125,24 +122,18 @@ public sealed partial class Migrator(ICitizenStore store)
         }
     }
 
-    private async Task<DbTransaction> BeginLockedAsync(DbConnection connection, CancellationToken cancellationToken)
+    private async Task<DbSession> BeginLockedAsync(CancellationToken cancellationToken)
     {
-        // SQLite: Microsoft.Data.Sqlite begins with BEGIN IMMEDIATE, which is the lock.
-        var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        if (store.Kind == DatabaseKind.Postgres)
-        {
-            await ExecuteAsync(connection, transaction, $"SELECT pg_advisory_xact_lock({PostgresMigrationLockKey})", cancellationToken);
-        }
-        var timestampType = store.Kind == DatabaseKind.Postgres ? "timestamptz" : "TEXT";
-        await ExecuteAsync(connection, transaction,
-            $"CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at {timestampType} NOT NULL)",
+        var session = await database.BeginWriteAsync(ResourceLock.Migrations, cancellationToken);
+        await session.ExecuteAsync(
+            $"CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at {database.Dialect.TimestampType} NOT NULL)",
             cancellationToken);
-        return transaction;
+        return session;
     }
 
-    private static async Task<Dictionary<int, DateTime>> AppliedAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+    private static async Task<Dictionary<int, DateTime>> AppliedAsync(DbSession session, CancellationToken cancellationToken)
     {
-        await using var command = connection.CreateCommand(transaction, "SELECT version, applied_at FROM schema_migrations");
+        await using var command = session.Command("SELECT version, applied_at FROM schema_migrations");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var applied = new Dictionary<int, DateTime>();
         while (await reader.ReadAsync(cancellationToken))
@@ -152,11 +143,37 @@ public sealed partial class Migrator(ICitizenStore store)
         return applied;
     }
 
-    private static async Task ExecuteAsync(DbConnection connection, DbTransaction transaction, string sql, CancellationToken cancellationToken)
+    /// <summary>Runs a script: its plain SQL as it stands, and the statements its generating queries return.</summary>
+    private static async Task RunScriptAsync(DbSession session, string script, CancellationToken cancellationToken)
     {
-        await using var command = connection.CreateCommand(transaction, sql);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        var parts = GeneratedStatements().Split(script);
+        // Split keeps the captured query: plain, query, plain, query, ..., plain.
+        for (var i = 0; i < parts.Length; i++)
+        {
+            if (i % 2 == 0)
+            {
+                if (!string.IsNullOrWhiteSpace(parts[i]))
+                {
+                    await session.ExecuteAsync(parts[i], cancellationToken);
+                }
+                continue;
+            }
+            var statements = new List<string>();
+            await using (var query = session.Command(parts[i]))
+            await using (var reader = await query.ExecuteReaderAsync(cancellationToken))
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    statements.Add(reader.GetString(0));
+                }
+            }
+            foreach (var statement in statements)
+            {
+                await session.ExecuteAsync(statement, cancellationToken);
+            }
+        }
     }
 
-
+    [GeneratedRegex(@"^--\s*@run-generated-statements\s*$(.*?)^--\s*@end\s*$", RegexOptions.Multiline | RegexOptions.Singleline)]
+    private static partial Regex GeneratedStatements();
 }

@@ -5,20 +5,20 @@ namespace Analyzer.Storage;
 
 public static class StorageServices
 {
-    /// <summary>Builds the one store of the configured <c>--db</c> URL (on first use) and its migrator.</summary>
+    /// <summary>Registers the one <see cref="Database"/> of the configured <c>--db</c> URL (opened on first use) and its migrator.</summary>
     public static IServiceCollection AddStorage(this IServiceCollection services)
     {
-        services.AddSingleton<ICitizenStore>(provider => Open(provider.GetRequiredService<IOptions<AnalyzerOptions>>().Value.Db));
+        services.AddSingleton(provider => Open(provider.GetRequiredService<IOptions<AnalyzerOptions>>().Value.Db));
         services.AddSingleton<Migrator>();
         return services;
     }
 
-    public static ICitizenStore Open(string databaseUrl)
+    public static Database Open(string databaseUrl)
     {
         if (!DatabaseUrl.TryParse(databaseUrl, out var url, out var error))
         {
             throw new OptionsValidationException(nameof(AnalyzerOptions.Db), typeof(AnalyzerOptions), [error]);
         }
-        return url.Kind == DatabaseKind.Postgres ? new PostgresStore(url.ConnectionString) : new SqliteStore(url);
+        return url.Kind == DatabaseKind.Postgres ? new PostgresDatabase(url.ConnectionString) : new SqliteDatabase(url);
     }
 }

@@ -47,7 +47,7 @@ public static class HealthApi
             context.RequestAborted);
     }
 
-    private sealed class DatabaseHealthCheck(ICitizenStore store) : IHealthCheck
+    private sealed class DatabaseHealthCheck(Database database) : IHealthCheck
     {
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
@@ -55,8 +55,8 @@ public static class HealthApi
             timeout.CancelAfter(TimeSpan.FromSeconds(1));
             try
             {
-                await using var connection = await store.OpenConnectionAsync(timeout.Token);
-                await using var command = connection.CreateCommand(null, "SELECT 1");
+                await using var session = await database.ConnectAsync(timeout.Token);
+                await using var command = session.Command("SELECT 1");
                 await command.ExecuteScalarAsync(timeout.Token);
                 return HealthCheckResult.Healthy();
             }

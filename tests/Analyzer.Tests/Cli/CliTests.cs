@@ -12,7 +12,7 @@ public sealed class CliTests : IDisposable
 
     private string WorkingDirectory => workingDirectory.FullName;
 
-    private static readonly IReadOnlyList<Migration> Migrations = Migrator.Load(DatabaseKind.Sqlite);
+    private static readonly IReadOnlyList<Migration> Migrations = Migrator.Load(SqlDialect.Sqlite);
 
     private static int Head => Migrations[^1].Version;
 
@@ -295,7 +295,7 @@ public sealed class PostgresCliTests : IPostgresTests, IDisposable
         {
             Assert.Equal(HttpStatusCode.OK, health.StatusCode);
         }
-        Assert.Equal(Migrator.Load(DatabaseKind.Postgres)[^1].Version, await CurrentVersionAsync(databaseUrl));
+        Assert.Equal(Migrator.Load(SqlDialect.Postgres)[^1].Version, await CurrentVersionAsync(databaseUrl));
         var importId = await server.Client.CreateImportAsync(Import(Citizen(1)));
         Assert.Single(await server.Client.GetCitizensAsync(importId));
 
@@ -331,7 +331,7 @@ public sealed class PostgresCliTests : IPostgresTests, IDisposable
     public async Task Db_commands_migrate_a_postgres_database()
     {
         var databaseUrl = await (await PostgresCluster.Instance).CreateEmptyDatabaseAsync();
-        var migrations = Migrator.Load(DatabaseKind.Postgres);
+        var migrations = Migrator.Load(SqlDialect.Postgres);
 
         var upgrade = await AnalyzerProcess.RunAsync(WorkingDirectory, null, "db", "upgrade", "--db", databaseUrl);
         Assert.True(upgrade.ExitCode == 0, upgrade.ToString());

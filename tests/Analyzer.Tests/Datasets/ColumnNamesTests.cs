@@ -105,22 +105,4 @@ public sealed class ColumnNamesTests
     {
         Assert.Equal(expected, ColumnNames.TableNameFromFileName(fileName));
     }
-
-    [Theory]
-    [InlineData("imports", true)]
-    [InlineData("citizens", true)]
-    [InlineData("relations", true)]
-    [InlineData("schema_migrations", true)]
-    [InlineData("token_revocations", true)]
-    [InlineData("datasets", true)]
-    [InlineData("dataset_pending_changes", true)]
-    [InlineData("pg_class", true)]
-    [InlineData("sqlite_master", true)]
-    [InlineData("airports", false)]
-    [InlineData("dataset", false)]
-    [InlineData("pgsql_notes", false)]
-    public void System_table_names_are_reserved(string name, bool reserved)
-    {
-        Assert.Equal(reserved, ColumnNames.IsReservedTableName(name));
-    }
 }

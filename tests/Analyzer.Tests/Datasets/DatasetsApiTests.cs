@@ -64,7 +64,10 @@ public abstract class DatasetsApiTests<TApp>(TApp app) : IClassFixture<TApp> whe
         Assert.Equal(("text", true), columns["iata"]);
         Assert.Equal(AirportColumns.Split(','), columns.Keys);
         var ddl = data.GetProperty("ddl").GetString()!;
-        Assert.StartsWith("CREATE TABLE \"airports\" (", ddl, StringComparison.Ordinal);
+        // The table lives in the datasets' namespace: a schema on PostgreSQL, a name prefix on SQLite.
+        Assert.StartsWith(app.DatabaseUrl.StartsWith("postgresql", StringComparison.Ordinal)
+            ? "CREATE TABLE \"datasets\".\"airports\" ("
+            : "CREATE TABLE \"datasets.airports\" (", ddl, StringComparison.Ordinal);
         Assert.Contains("\"airport_id\" " + (app.DatabaseUrl.StartsWith("postgresql", StringComparison.Ordinal) ? "bigint NOT NULL" : "INTEGER NOT NULL"), ddl, StringComparison.Ordinal);
         Assert.Contains("\"deleted_at\"", ddl, StringComparison.Ordinal);
 
@@ -166,16 +169,37 @@ public abstract class DatasetsApiTests<TApp>(TApp app) : IClassFixture<TApp> whe
     }
 
     [BackendTheory]
-    [InlineData("name=citizens", "name")]
-    [InlineData("name=schema_migrations", "name")]
     [InlineData("name=x&delimiter=%23", "delimiter")]
     [InlineData("name=x&mode=merge", "mode")]
     [InlineData("name=x&header=maybe", "header")]
-    public async Task Bad_parameters_and_system_table_names_are_400(string query, string field)
+    public async Task Bad_parameters_are_400(string query, string field)
     {
         using var response = await UploadAsync(query, "a\n1\n"u8.ToArray());
         var problem = await response.AssertProblemAsync(HttpStatusCode.BadRequest);
         Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), problem.ToString());
+    }
+
+    /// <summary>Dataset tables live in a namespace of their own: the names of the service's tables are free to take.</summary>
+    [BackendTheory]
+    [InlineData("citizens")]
+    [InlineData("schema_migrations")]
+    [InlineData("datasets")]
+    [InlineData("pg_class")]
+    [InlineData("sqlite_master")]
+    public async Task Datasets_named_like_the_service_tables_live_beside_them(string name)
+    {
+        var data = await UploadOkAsync($"name={name}&mode=replace", "citizen_id,note\n1,mine\n");
+        Assert.Equal(name, data.GetProperty("name").GetString());
+
+        var rows = await GetDataAsync($"/datasets/{name}/rows");
+        Assert.Equal("mine", Assert.Single(rows.EnumerateArray()).GetProperty("note").GetString());
+        // The service's own tables are untouched: an import still goes in and comes out.
+        var importId = await Client.CreateImportAsync(Citizens.ContractExample());
+        Assert.Equal(3, (await Client.GetCitizensAsync(importId)).Count);
+
+        using var drop = await Client.DeleteAsync($"/datasets/{name}");
+        Assert.Equal(HttpStatusCode.NoContent, drop.StatusCode);
+        Assert.Equal(3, (await Client.GetCitizensAsync(importId)).Count);
     }
 
     [BackendFact]

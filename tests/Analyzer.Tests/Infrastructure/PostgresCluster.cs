@@ -78,7 +78,7 @@ public sealed class PostgresCluster
         await ExecuteAsync(cluster.server.ConnectionString, $"DROP DATABASE IF EXISTS {TemplateDatabase}");
         await ExecuteAsync(cluster.server.ConnectionString, $"CREATE DATABASE {TemplateDatabase}");
         var template = new NpgsqlConnectionStringBuilder(cluster.server.ConnectionString) { Database = TemplateDatabase, Pooling = false };
-        await using (var store = new PostgresStore(template.ConnectionString))
+        await using (var store = new PostgresDatabase(template.ConnectionString))
         {
             await new Migrator(store).UpgradeAsync(null, CancellationToken.None);
         }

@@ -34,7 +34,7 @@ public sealed class PostgresMigrationTests : MigrationTests, IPostgresTests
 /// </summary>
 public abstract class MigrationTests : IAsyncLifetime
 {
-    private readonly List<ICitizenStore> stores = [];
+    private readonly List<Database> stores = [];
 
     private string url = "";
 
@@ -46,7 +46,7 @@ public abstract class MigrationTests : IAsyncLifetime
 
     private Migrator Migrator { get; set; } = null!;
 
-    private DatabaseKind Kind => stores[0].Kind;
+    private SqlDialect Dialect => stores[0].Dialect;
 
     public async Task InitializeAsync()
     {
@@ -63,7 +63,7 @@ public abstract class MigrationTests : IAsyncLifetime
         await DeleteDatabaseAsync();
     }
 
-    private ICitizenStore OpenStore()
+    private Database OpenStore()
     {
         var store = StorageServices.Open(url);
         stores.Add(store);
@@ -287,7 +287,7 @@ public abstract class MigrationTests : IAsyncLifetime
     /// <summary>The database's tables, indexes, sequences and views; schema_migrations only when asked.</summary>
     private async Task<IReadOnlyList<SchemaObject>> SchemaAsync(bool includeBookkeeping = false)
     {
-        var sql = Kind == DatabaseKind.Postgres ? PostgresSchemaQuery : SqliteSchemaQuery;
+        var sql = Dialect == SqlDialect.Postgres ? PostgresSchemaQuery : SqliteSchemaQuery;
         await using var connection = await stores[0].OpenConnectionAsync(CancellationToken.None);
         await using var command = connection.CreateCommand();
         command.CommandText = sql;

@@ -16,12 +16,6 @@ public static class ColumnNames
     /// <summary>Columns every dataset table has; a CSV column with such a name gets a suffix (<c>id_2</c>).</summary>
     public static readonly IReadOnlyList<string> ReservedColumnNames = ["id", "deleted_at"];
 
-    /// <summary>The service's own tables; a dataset may not take these names, nor names starting with <c>pg_</c> or <c>sqlite_</c>.</summary>
-    public static readonly IReadOnlyList<string> ReservedTableNames =
-    [
-        "imports", "citizens", "relations", "schema_migrations", "token_revocations", "datasets", "dataset_pending_changes",
-    ];
-
     /// <summary>The name a dataset gets when its given name has no usable character.</summary>
     public const string DefaultTableName = "dataset";
 
@@ -81,15 +75,6 @@ public static class ColumnNames
         var file = fileName[(lastSeparator + 1)..];
         var dot = file.LastIndexOf('.');
         return NormaliseTableName(dot > 0 ? file[..dot] : file);
-    }
-
-    /// <summary>True for a normalised name a dataset may not use: the service's tables and the databases' own prefixes.</summary>
-    public static bool IsReservedTableName(string name)
-    {
-        ArgumentNullException.ThrowIfNull(name);
-        return ReservedTableNames.Contains(name, StringComparer.OrdinalIgnoreCase)
-            || name.StartsWith("pg_", StringComparison.OrdinalIgnoreCase)
-            || name.StartsWith("sqlite_", StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>Lower-case ASCII letters and digits, single underscores between them, a prefix before a digit, cut to 63 bytes.</summary>

@@ -1,33 +1,54 @@
 using System.Data.Common;
 using System.Runtime.CompilerServices;
-using Analyzer.Imports;
+using Analyzer.Storage;
 
-namespace Analyzer.Storage;
+namespace Analyzer.Imports;
+
+public enum PatchStatus { Updated, CitizenNotFound, UnknownRelatives }
+
+public sealed record PatchOutcome(PatchStatus Status, Citizen? Citizen = null, IReadOnlyList<int>? UnknownRelatives = null);
 
 /// <summary>
-/// The SQL both back ends share (the schema is the same). Subclasses supply connections,
-/// the bulk insert, the per-import write lock and the "id in list" predicate.
+/// The imports' SQL (the tables imports, citizens and relations), the same on both back ends but for the
+/// bulk load and the id list that <see cref="Database"/> supplies. Every query is scoped by import_id.
 /// </summary>
-public abstract class SqlCitizenStore : ICitizenStore
+public sealed class CitizenStore(Database database)
 {
-    public abstract DatabaseKind Kind { get; }
+    private static readonly string[] CitizenTableColumns =
+        ["import_id", "citizen_id", "town", "street", "building", "apartment", "name", "birth_date", "gender"];
 
-    public abstract Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken);
+    private static readonly string[] RelationColumns = ["import_id", "citizen_id", "relative_id"];
 
-    public abstract Task<long> CreateImportAsync(IReadOnlyList<Citizen> citizens, CancellationToken cancellationToken);
-
-    /// <summary>Starts a transaction that holds the import's write lock until it ends.</summary>
-    protected abstract Task<DbTransaction> BeginImportWriteAsync(DbConnection connection, long importId, CancellationToken cancellationToken);
-
-    /// <summary>A predicate "<paramref name="column"/> is one of the ids in parameter @ids" and that parameter.</summary>
-    protected abstract string ColumnInIdList(string column);
-
-    protected abstract void AddIdListParameter(DbCommand command, IReadOnlyList<int> ids);
-
-    public virtual ValueTask DisposeAsync()
+    /// <summary>Stores a validated import in one transaction and returns its new id.</summary>
+    public async Task<long> CreateImportAsync(IReadOnlyList<Citizen> citizens, CancellationToken cancellationToken)
     {
-        GC.SuppressFinalize(this);
-        return ValueTask.CompletedTask;
+        await using var session = await database.BeginWriteAsync(null, cancellationToken);
+        long importId;
+        await using (var command = session.Command("INSERT INTO imports DEFAULT VALUES RETURNING import_id"))
+        {
+            importId = (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+        }
+        await database.BulkInsertAsync(session, "citizens", CitizenTableColumns, citizens, (citizen, row) =>
+        {
+            row.WriteInt64(importId);
+            row.WriteInt32(citizen.CitizenId);
+            row.WriteText(citizen.Town);
+            row.WriteText(citizen.Street);
+            row.WriteText(citizen.Building);
+            row.WriteInt32(citizen.Apartment);
+            row.WriteText(citizen.Name);
+            row.WriteDate(citizen.BirthDate);
+            row.WriteText(citizen.Gender.ToName());
+        }, cancellationToken);
+        var relations = citizens.SelectMany(citizen => citizen.Relatives.Select(relative => (citizen.CitizenId, relative)));
+        await database.BulkInsertAsync(session, "relations", RelationColumns, relations, (relation, row) =>
+        {
+            row.WriteInt64(importId);
+            row.WriteInt32(relation.CitizenId);
+            row.WriteInt32(relation.relative);
+        }, cancellationToken);
+        await session.CommitAsync(cancellationToken);
+        return importId;
     }
 
     private const string CitizenColumns =
@@ -38,20 +59,22 @@ public abstract class SqlCitizenStore : ICitizenStore
         + " LEFT JOIN relations r ON r.import_id = c.import_id AND r.citizen_id = c.citizen_id"
         + " WHERE c.import_id = @import_id";
 
+    /// <summary>The import's version (each PATCH adds one), or null for an unknown import.</summary>
     public async Task<long?> ImportVersionAsync(long importId, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenConnectionAsync(cancellationToken);
-        await using var command = connection.CreateCommand(null, "SELECT version FROM imports WHERE import_id = @import_id");
+        await using var session = await database.ConnectAsync(cancellationToken);
+        await using var command = session.Command("SELECT version FROM imports WHERE import_id = @import_id");
         command.AddParameter("@import_id", importId);
         return await command.ExecuteScalarAsync(cancellationToken) is { } version
             ? Convert.ToInt64(version, System.Globalization.CultureInfo.InvariantCulture)
             : null;
     }
 
+    /// <summary>Streams the citizens of an import (ordered by citizen_id) with their relatives.</summary>
     public async IAsyncEnumerable<Citizen> ReadCitizensAsync(long importId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await using var connection = await OpenConnectionAsync(cancellationToken);
-        await using var command = connection.CreateCommand(null, CitizensWithRelatives + " ORDER BY c.citizen_id, r.relative_id");
+        await using var session = await database.ConnectAsync(cancellationToken);
+        await using var command = session.Command(CitizensWithRelatives + " ORDER BY c.citizen_id, r.relative_id");
         command.AddParameter("@import_id", importId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await foreach (var citizen in ReadGroupedAsync(reader, cancellationToken))
@@ -97,48 +120,48 @@ public abstract class SqlCitizenStore : ICitizenStore
         }
     }
 
+    /// <summary>Applies a patch atomically; PATCHes of one import are serialised by its lock.</summary>
     public async Task<PatchOutcome> PatchCitizenAsync(long importId, int citizenId, CitizenPatch patch, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenConnectionAsync(cancellationToken);
-        await using var transaction = await BeginImportWriteAsync(connection, importId, cancellationToken);
+        await using var session = await database.BeginWriteAsync(ResourceLock.Import(importId), cancellationToken);
 
-        var current = await ReadCitizenAsync(connection, transaction, importId, citizenId, cancellationToken);
+        var current = await ReadCitizenAsync(session, importId, citizenId, cancellationToken);
         if (current is null)
         {
             return new PatchOutcome(PatchStatus.CitizenNotFound);
         }
         if (patch.Relatives is { } wanted)
         {
-            var unknown = await FindUnknownCitizensAsync(connection, transaction, importId, wanted, cancellationToken);
+            var unknown = await FindUnknownCitizensAsync(session, importId, wanted, cancellationToken);
             if (unknown.Count > 0)
             {
                 return new PatchOutcome(PatchStatus.UnknownRelatives, UnknownRelatives: unknown);
             }
             var before = current.Relatives.ToHashSet();
             var after = wanted.ToHashSet();
-            await ChangeRelationsAsync(connection, transaction, "DELETE FROM relations WHERE import_id = @import_id AND citizen_id = @a AND relative_id = @b",
+            await ChangeRelationsAsync(session, "DELETE FROM relations WHERE import_id = @import_id AND citizen_id = @a AND relative_id = @b",
                 importId, citizenId, before.Where(id => !after.Contains(id)), cancellationToken);
-            await ChangeRelationsAsync(connection, transaction, "INSERT INTO relations (import_id, citizen_id, relative_id) VALUES (@import_id, @a, @b)",
+            await ChangeRelationsAsync(session, "INSERT INTO relations (import_id, citizen_id, relative_id) VALUES (@import_id, @a, @b)",
                 importId, citizenId, after.Where(id => !before.Contains(id)), cancellationToken);
         }
         if (patch.ChangesColumns)
         {
-            await UpdateColumnsAsync(connection, transaction, importId, citizenId, patch, cancellationToken);
+            await UpdateColumnsAsync(session, importId, citizenId, patch, cancellationToken);
         }
-        await using (var version = connection.CreateCommand(transaction, "UPDATE imports SET version = version + 1 WHERE import_id = @import_id"))
+        await using (var version = session.Command("UPDATE imports SET version = version + 1 WHERE import_id = @import_id"))
         {
             version.AddParameter("@import_id", importId);
             await version.ExecuteNonQueryAsync(cancellationToken);
         }
-        await transaction.CommitAsync(cancellationToken);
+        await session.CommitAsync(cancellationToken);
 
         var updated = patch.ApplyTo(current);
         return new PatchOutcome(PatchStatus.Updated, updated with { Relatives = [.. updated.Relatives.Order()] });
     }
 
-    private static async Task<Citizen?> ReadCitizenAsync(DbConnection connection, DbTransaction transaction, long importId, int citizenId, CancellationToken cancellationToken)
+    private static async Task<Citizen?> ReadCitizenAsync(DbSession session, long importId, int citizenId, CancellationToken cancellationToken)
     {
-        await using var command = connection.CreateCommand(transaction, CitizensWithRelatives + " AND c.citizen_id = @citizen_id ORDER BY r.relative_id");
+        await using var command = session.Command(CitizensWithRelatives + " AND c.citizen_id = @citizen_id ORDER BY r.relative_id");
         command.AddParameter("@import_id", importId);
         command.AddParameter("@citizen_id", citizenId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -149,16 +172,16 @@ public abstract class SqlCitizenStore : ICitizenStore
         return null;
     }
 
-    private async Task<IReadOnlyList<int>> FindUnknownCitizensAsync(DbConnection connection, DbTransaction transaction, long importId, IReadOnlyList<int> ids, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<int>> FindUnknownCitizensAsync(DbSession session, long importId, IReadOnlyList<int> ids, CancellationToken cancellationToken)
     {
         if (ids.Count == 0)
         {
             return [];
         }
-        await using var command = connection.CreateCommand(transaction,
-            $"SELECT citizen_id FROM citizens c WHERE c.import_id = @import_id AND {ColumnInIdList("c.citizen_id")}");
+        await using var command = session.Command(
+            $"SELECT citizen_id FROM citizens c WHERE c.import_id = @import_id AND {database.Dialect.InIdList("c.citizen_id", "@ids")}");
         command.AddParameter("@import_id", importId);
-        AddIdListParameter(command, ids);
+        database.Dialect.AddIdList(command, "@ids", ids);
         var known = new HashSet<int>();
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
@@ -171,9 +194,9 @@ public abstract class SqlCitizenStore : ICitizenStore
     }
 
     /// <summary>Runs a (@a, @b) relation statement both ways for each relative; a self-relation is one row.</summary>
-    private static async Task ChangeRelationsAsync(DbConnection connection, DbTransaction transaction, string sql, long importId, int citizenId, IEnumerable<int> relativeIds, CancellationToken cancellationToken)
+    private static async Task ChangeRelationsAsync(DbSession session, string sql, long importId, int citizenId, IEnumerable<int> relativeIds, CancellationToken cancellationToken)
     {
-        await using var command = connection.CreateCommand(transaction, sql);
+        await using var command = session.Command(sql);
         command.AddParameter("@import_id", importId);
         var a = command.AddParameter("@a", 0);
         var b = command.AddParameter("@b", 0);
@@ -189,9 +212,9 @@ public abstract class SqlCitizenStore : ICitizenStore
         }
     }
 
-    private static async Task UpdateColumnsAsync(DbConnection connection, DbTransaction transaction, long importId, int citizenId, CitizenPatch patch, CancellationToken cancellationToken)
+    private static async Task UpdateColumnsAsync(DbSession session, long importId, int citizenId, CitizenPatch patch, CancellationToken cancellationToken)
     {
-        await using var command = connection.CreateCommand(transaction, "");
+        await using var command = session.Command("");
         var assignments = new List<string>();
         void Set(string column, object? value)
         {
@@ -213,37 +236,4 @@ public abstract class SqlCitizenStore : ICitizenStore
         command.AddParameter("@citizen_id", citizenId);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
-
-    public async Task<IReadOnlyList<RelativeBirthDate>> ReadRelativeBirthDatesAsync(long importId, CancellationToken cancellationToken)
-    {
-        await using var connection = await OpenConnectionAsync(cancellationToken);
-        await using var command = connection.CreateCommand(null,
-            "SELECT r.citizen_id, c.birth_date FROM relations r"
-            + " JOIN citizens c ON c.import_id = r.import_id AND c.citizen_id = r.relative_id"
-            + " WHERE r.import_id = @import_id");
-        command.AddParameter("@import_id", importId);
-        var rows = new List<RelativeBirthDate>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            rows.Add(new RelativeBirthDate(reader.GetInt32(0), reader.GetFieldValue<DateOnly>(1)));
-        }
-        return rows;
-    }
-
-    public async Task<IReadOnlyList<TownBirthDate>> ReadTownBirthDatesAsync(long importId, CancellationToken cancellationToken)
-    {
-        await using var connection = await OpenConnectionAsync(cancellationToken);
-        await using var command = connection.CreateCommand(null, "SELECT town, birth_date FROM citizens WHERE import_id = @import_id");
-        command.AddParameter("@import_id", importId);
-        var rows = new List<TownBirthDate>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            rows.Add(new TownBirthDate(reader.GetString(0), reader.GetFieldValue<DateOnly>(1)));
-        }
-        return rows;
-    }
-
-
 }

@@ -1,0 +1,138 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Npgsql;
+
+namespace Analyzer.Storage;
+
+/// <summary>
+/// What genuinely differs between PostgreSQL's and SQLite's SQL text: id-list parameters, JSON parameters,
+/// row locks, NULL ordering, column types, how values are passed, and where dataset tables live. The
+/// features write one statement each and ask the dialect for these pieces; nothing else asks which
+/// database it talks to.
+/// </summary>
+public abstract partial class SqlDialect
+{
+    public static SqlDialect Postgres { get; } = new PostgresDialect();
+
+    public static SqlDialect Sqlite { get; } = new SqliteDialect();
+
+    /// <summary>The folder of this back end's migration scripts (Storage/Migrations/NAME).</summary>
+    public abstract string Name { get; }
+
+    /// <summary>"<paramref name="column"/> is one of the ids in <paramref name="parameter"/>" (see <see cref="AddIdList"/>).</summary>
+    public abstract string InIdList(string column, string parameter);
+
+    public abstract void AddIdList(DbCommand command, string parameter, IReadOnlyList<int> ids);
+
+    /// <summary>A parameter holding JSON text, as the type of a JSON column.</summary>
+    public abstract string Json(string parameter);
+
+    /// <summary>Appended to ORDER BY col ASC|DESC so that NULLs sort as the smallest values on both back ends.</summary>
+    public abstract string NullsAsSmallest(bool descending);
+
+    /// <summary>Appended to a SELECT in a write transaction to lock the rows it reads until the transaction ends.</summary>
+    public abstract string ForUpdate { get; }
+
+    /// <summary>A value as a command parameter (SQLite keeps dates and timestamps as sortable text, booleans as 0/1).</summary>
+    public abstract object ToParameter(object? value);
+
+    /// <summary>The SQL name of a dataset's table, in the datasets' own namespace, which the service's tables never use.</summary>
+    public abstract string DatasetTable(string name);
+
+    // Column types and table options of CREATE TABLE.
+    public abstract string Int64Type { get; }
+    public abstract string DoubleType { get; }
+    public abstract string BooleanType { get; }
+    public abstract string DateType { get; }
+    public abstract string TimestampType { get; }
+    public abstract string TextType { get; }
+
+    /// <summary>The definition of an <c>id</c> column numbered by the database.</summary>
+    public abstract string IdentityKey(string column);
+
+    /// <summary>A CHECK that keeps a boolean column boolean, where the type does not.</summary>
+    public abstract string BooleanCheck(string column);
+
+    /// <summary>Table options after CREATE TABLE's closing parenthesis.</summary>
+    public abstract string TableOptions { get; }
+
+    /// <summary>
+    /// Quotes an identifier. Dataset and column names are normalised to <c>[a-z0-9_]</c> before they get
+    /// here; anything else is a bug, not input, so it throws.
+    /// </summary>
+    public static string Quote(string identifier) =>
+        SafeIdentifier().IsMatch(identifier)
+            ? $"\"{identifier}\""
+            : throw new ArgumentException($"'{identifier}' is not a normalised identifier", nameof(identifier));
+
+    [GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$")]
+    private static partial Regex SafeIdentifier();
+
+    private sealed class PostgresDialect : SqlDialect
+    {
+        public override string Name => "postgres";
+        public override string InIdList(string column, string parameter) => $"{column} = ANY({parameter})";
+        public override void AddIdList(DbCommand command, string parameter, IReadOnlyList<int> ids) =>
+            command.Parameters.Add(new NpgsqlParameter<int[]>(parameter.TrimStart('@'), [.. ids]));
+        public override string Json(string parameter) => $"CAST({parameter} AS jsonb)";
+        public override string NullsAsSmallest(bool descending) => descending ? " NULLS LAST" : " NULLS FIRST";
+        public override string ForUpdate => " FOR UPDATE";
+        public override object ToParameter(object? value) => value switch
+        {
+            null => DBNull.Value,
+            DateTimeOffset timestamp => timestamp.ToUniversalTime(),
+            _ => value,
+        };
+        /// <summary>The schema <c>datasets</c> (migration 0006).</summary>
+        public override string DatasetTable(string name) => "\"datasets\"." + Quote(name);
+        public override string Int64Type => "bigint";
+        public override string DoubleType => "double precision";
+        public override string BooleanType => "boolean";
+        public override string DateType => "date";
+        public override string TimestampType => "timestamptz";
+        public override string TextType => "text";
+        public override string IdentityKey(string column) => $"{column} bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY";
+        public override string BooleanCheck(string column) => "";
+        public override string TableOptions => "";
+    }
+
+    private sealed class SqliteDialect : SqlDialect
+    {
+        public override string Name => "sqlite";
+        public override string InIdList(string column, string parameter) => $"{column} IN (SELECT value FROM json_each({parameter}))";
+        public override void AddIdList(DbCommand command, string parameter, IReadOnlyList<int> ids) =>
+            command.AddParameter(parameter, "[" + string.Join(',', ids) + "]");
+        public override string Json(string parameter) => parameter;
+        public override string NullsAsSmallest(bool descending) => ""; // SQLite's own order
+        public override string ForUpdate => ""; // the write transaction (BEGIN IMMEDIATE) already excludes every other writer
+        public override object ToParameter(object? value) => value switch
+        {
+            null => DBNull.Value,
+            DateOnly date => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            DateTimeOffset timestamp => FormatTimestamp(timestamp),
+            bool flag => flag ? 1L : 0L,
+            _ => value,
+        };
+        /// <summary>
+        /// SQLite has no schemas within one file (an attached file would make an upload's table and its catalog
+        /// entry two commits), so the namespace is a name prefix that no table of the service can have: the
+        /// table of dataset <c>airports</c> is <c>"datasets.airports"</c>, the dot part of the one identifier.
+        /// </summary>
+        public override string DatasetTable(string name) => Quote(name).Insert(1, "datasets.");
+        public override string Int64Type => "INTEGER";
+        public override string DoubleType => "REAL";
+        public override string BooleanType => "INTEGER";
+        public override string DateType => "TEXT"; // YYYY-MM-DD, sorts as text
+        public override string TimestampType => "TEXT"; // ISO 8601 in UTC, sorts as text
+        public override string TextType => "TEXT";
+        public override string IdentityKey(string column) => $"{column} INTEGER PRIMARY KEY AUTOINCREMENT";
+        public override string BooleanCheck(string column) => $" CHECK ({column} IN (0, 1))";
+        /// <summary>STRICT: SQLite checks every value against the column's type, as PostgreSQL does.</summary>
+        public override string TableOptions => " STRICT";
+    }
+
+    /// <summary>A timestamp as SQLite stores it: UTC, ISO 8601 with 7 fraction digits, so text order is time order.</summary>
+    public static string FormatTimestamp(DateTimeOffset timestamp) =>
+        timestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+}
