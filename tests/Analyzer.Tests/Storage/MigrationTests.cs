@@ -228,6 +228,55 @@ public abstract class MigrationTests : IAsyncLifetime
     }
 
     /// <summary>
+    /// Migration 0006 moves the tables of existing datasets into the datasets' namespace (a schema on
+    /// PostgreSQL, a name prefix on SQLite) with their rows, and rewrites their DDL; its down script moves
+    /// them back.
+    /// </summary>
+    [BackendFact]
+    public async Task Migration_6_moves_existing_dataset_tables_into_their_namespace_and_back()
+    {
+        var namespaced = Migrator.Migrations.Single(m => m.Name == "dataset_namespace").Version;
+        await Migrator.UpgradeAsync(namespaced - 1, CancellationToken.None);
+        var database = stores[0];
+        var dialect = database.Dialect;
+        var oldDdl = $"CREATE TABLE \"airports\" (\n    {dialect.IdentityKey("\"id\"")},\n    \"name\" {dialect.TextType} NOT NULL,\n"
+            + $"    \"deleted_at\" {dialect.TimestampType}\n){dialect.TableOptions}";
+        await using (var session = await database.BeginWriteAsync(null, CancellationToken.None))
+        {
+            await session.ExecuteAsync(oldDdl, CancellationToken.None);
+            await session.ExecuteAsync("INSERT INTO \"airports\" (\"name\") VALUES ('Goroka')", CancellationToken.None);
+            await using var entry = session.Command(
+                "INSERT INTO datasets (name, columns, ddl, source_file, row_count, created_at, updated_at)"
+                + $" VALUES ('airports', {dialect.Json("@columns")}, @ddl, NULL, 1, @now, @now)");
+            entry.AddParameter("@columns", """[{"name":"name","type":"text","nullable":false}]""");
+            entry.AddParameter("@ddl", oldDdl);
+            entry.AddParameter("@now", dialect.ToParameter(DateTimeOffset.UtcNow));
+            await entry.ExecuteNonQueryAsync();
+            await session.CommitAsync(CancellationToken.None);
+        }
+
+        await Migrator.UpgradeAsync(namespaced, CancellationToken.None);
+
+        Assert.Equal("Goroka", await ScalarAsync($"SELECT \"name\" FROM {dialect.DatasetTable("airports")}"));
+        Assert.Equal(oldDdl.Replace("\"airports\"", dialect.DatasetTable("airports"), StringComparison.Ordinal),
+            await ScalarAsync("SELECT ddl FROM datasets WHERE name = 'airports'"));
+        await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => ScalarAsync("SELECT \"name\" FROM \"airports\""));
+
+        await Migrator.DowngradeAsync(namespaced - 1, CancellationToken.None);
+
+        Assert.Equal("Goroka", await ScalarAsync("SELECT \"name\" FROM \"airports\""));
+        Assert.Equal(oldDdl, await ScalarAsync("SELECT ddl FROM datasets WHERE name = 'airports'"));
+        await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => ScalarAsync($"SELECT \"name\" FROM {dialect.DatasetTable("airports")}"));
+    }
+
+    private async Task<object?> ScalarAsync(string sql)
+    {
+        await using var session = await stores[0].ConnectAsync(CancellationToken.None);
+        await using var command = session.Command(sql);
+        return await command.ExecuteScalarAsync();
+    }
+
+    /// <summary>
     /// Replicas starting together on one database: every concurrent UpgradeAsync succeeds and each migration is
     /// applied exactly once (the advisory lock / BEGIN IMMEDIATE). Races are timing-dependent, so a few rounds of
     /// each starting point: a brand-new database (no schema_migrations yet), an emptied one, a partly migrated one.
