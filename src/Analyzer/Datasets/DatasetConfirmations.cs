@@ -12,8 +12,10 @@ public sealed record ConfirmOutcome(ConfirmStatus Status, Dataset? Dataset = nul
 /// Changes requested through a link (table <c>dataset_pending_changes</c>, only a SHA-256 hash of each token
 /// stored) and applied once when the link is followed, under the dataset's lock like every row write.
 /// </summary>
-public sealed class DatasetConfirmations(Database database, DatasetRows rows, TimeProvider time)
+public sealed class DatasetConfirmations(Database database, DatasetRows rows, TimeProvider time) : IPurge
 {
+    public string What => "expired confirmation links";
+
     /// <summary>Stores a validated change, in the transaction that read the dataset, to apply when the link with <paramref name="tokenHash"/> is followed.</summary>
     public async Task AddPendingAsync(RowsTransaction transaction, byte[] tokenHash, ChangeAction action, long? rowId,
         IReadOnlyDictionary<string, object?> values, DateTimeOffset expiresAt, CancellationToken cancellationToken)
@@ -104,7 +106,7 @@ public sealed class DatasetConfirmations(Database database, DatasetRows rows, Ti
     }
 
     /// <summary>Removes links that expired before <paramref name="now"/>; returns how many.</summary>
-    public async Task<int> PurgeExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<int> PurgeAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var session = await database.BeginWriteAsync(null, cancellationToken);
         await using var command = session.Command("DELETE FROM dataset_pending_changes WHERE expires_at < @now");

@@ -3,6 +3,7 @@ using Analyzer.Datasets.Csv;
 using Analyzer.Auth;
 using Analyzer.Docs;
 using Analyzer.Imports;
+using Analyzer.Storage;
 using Analyzer.Web;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -19,7 +20,8 @@ public static class DatasetsApi
         .AddSingleton<DatasetCatalog>()
         .AddSingleton<DatasetUploads>()
         .AddSingleton<DatasetRows>()
-        .AddSingleton<DatasetConfirmations>();
+        .AddSingleton<DatasetConfirmations>()
+        .AddSingleton<IPurge>(provider => provider.GetRequiredService<DatasetConfirmations>());
 
     public static RouteGroupBuilder MapDatasets(this IEndpointRouteBuilder app)
     {

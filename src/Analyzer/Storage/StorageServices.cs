@@ -10,6 +10,9 @@ public static class StorageServices
     {
         services.AddSingleton(provider => Open(provider.GetRequiredService<IOptions<AnalyzerOptions>>().Value.Db));
         services.AddSingleton<Migrator>();
+        services.AddOptions<HousekeepingOptions>().BindConfiguration(HousekeepingOptions.Section)
+            .Validate(o => o.IntervalMinutes >= 0, "Analyzer:Housekeeping:IntervalMinutes must not be negative");
+        services.AddHostedService<Housekeeping>();
         return services;
     }
 

@@ -35,6 +35,9 @@ public abstract class AnalyzerApp : WebApplicationFactory<Program>, IAsyncLifeti
 
     public LogCollector Logs { get; } = new();
 
+    /// <summary>The service's clock: <see cref="Clock"/>, unless a test needs timers that it drives.</summary>
+    protected virtual TimeProvider Time => Clock;
+
     /// <summary>Extra configuration keys (Analyzer:MaxRequestBodyBytes, ...).</summary>
     protected virtual IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>();
 
@@ -55,7 +58,7 @@ public abstract class AnalyzerApp : WebApplicationFactory<Program>, IAsyncLifeti
         builder.UseEnvironment("Production");
         builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(
             new Dictionary<string, string?>(Settings) { ["Analyzer:Db"] = DatabaseUrl }));
-        builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Clock));
+        builder.ConfigureServices(services => services.AddSingleton(Time));
         builder.ConfigureLogging(logging => logging.AddProvider(Logs));
     }
 

@@ -1,0 +1,66 @@
+using Microsoft.Extensions.Options;
+
+namespace Analyzer.Storage;
+
+/// <summary>Removes rows that can no longer matter (expired links, revocations of tokens that have expired anyway).</summary>
+public interface IPurge
+{
+    /// <summary>What is purged, for the log.</summary>
+    string What { get; }
+
+    /// <summary>Deletes what is stale at <paramref name="now"/>; returns how many rows went.</summary>
+    Task<int> PurgeAsync(DateTimeOffset now, CancellationToken cancellationToken);
+}
+
+/// <summary>Settings of the housekeeping timer (configuration section <c>Analyzer:Housekeeping</c>).</summary>
+public sealed class HousekeepingOptions
+{
+    public const string Section = "Analyzer:Housekeeping";
+
+    /// <summary>How often every <see cref="IPurge"/> runs (the first time one interval after start); 0 turns housekeeping off.</summary>
+    public int IntervalMinutes { get; set; } = 60;
+}
+
+/// <summary>
+/// Runs every registered <see cref="IPurge"/> on a timer of the service's <see cref="TimeProvider"/>. A purge
+/// that fails (the database is down) is logged and tried again at the next tick; it never stops the service.
+/// </summary>
+public sealed class Housekeeping(
+    IEnumerable<IPurge> purges, TimeProvider time, IOptions<HousekeepingOptions> options, ILogger<Housekeeping> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (options.Value.IntervalMinutes <= 0)
+        {
+            return;
+        }
+        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(options.Value.IntervalMinutes), time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                await PurgeAllAsync(stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>One round of every purge.</summary>
+    public async Task PurgeAllAsync(CancellationToken cancellationToken)
+    {
+        foreach (var purge in purges)
+        {
+            try
+            {
+                var purged = await purge.PurgeAsync(time.GetUtcNow(), cancellationToken);
+                logger.LogInformation("Purged {Count} {What}", purged, purge.What);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning(e, "Purging {What} failed; it is tried again at the next interval", purge.What);
+            }
+        }
+    }
+}
