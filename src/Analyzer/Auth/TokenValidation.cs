@@ -4,7 +4,10 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace Analyzer.Auth;
 
-/// <summary>Whether tokens are required, and how one is checked: keys, algorithms, issuer, audience, lifetime (on the system clock, with the library's five minutes of skew).</summary>
+/// <summary>
+/// Whether tokens are required, and how the JwtBearer handler checks one: keys, algorithms, issuer, audience, and
+/// lifetime (on the system clock, with the library's five minutes of skew).
+/// </summary>
 public sealed class TokenValidation
 {
     public TokenValidation(IOptions<AuthOptions> options)
@@ -38,6 +41,7 @@ public sealed class TokenValidation
 
     public TokenValidationParameters Parameters { get; }
 
+    /// <summary>Creates the tokens of <c>analyzer token issue</c>.</summary>
     public static JsonWebTokenHandler Handler { get; } = new();
 }
 
