@@ -6,7 +6,7 @@ namespace Analyzer.Auth;
 
 /// <summary>
 /// Whether tokens are required, and how the JwtBearer handler checks one: keys, algorithms, issuer, audience, and
-/// lifetime (on the system clock, with the library's five minutes of skew).
+/// lifetime (on the system clock, with <see cref="AuthOptions.ClockSkewSeconds"/> of skew).
 /// </summary>
 public sealed class TokenValidation
 {
@@ -34,6 +34,7 @@ public sealed class TokenValidation
             ValidIssuer = auth.Issuer,
             ValidateAudience = !string.IsNullOrEmpty(auth.Audience),
             ValidAudience = auth.Audience,
+            ClockSkew = TimeSpan.FromSeconds(auth.ClockSkewSeconds),
         };
     }
 
@@ -45,11 +46,17 @@ public sealed class TokenValidation
     public static JsonWebTokenHandler Handler { get; } = new();
 }
 
-/// <summary>Checks at start that the configured key files can be read.</summary>
+/// <summary>Checks at start that the configured key files can be read and that the clock skew is not negative.</summary>
 public sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
 {
-    public ValidateOptionsResult Validate(string? name, AuthOptions options) =>
-        !options.Enabled || AuthKeys.TryLoad(options, out _, out var error)
+    public ValidateOptionsResult Validate(string? name, AuthOptions options)
+    {
+        if (options.ClockSkewSeconds < 0)
+        {
+            return ValidateOptionsResult.Fail($"{AuthOptions.Section}:{nameof(AuthOptions.ClockSkewSeconds)} is {options.ClockSkewSeconds}; it must be 0 or more seconds");
+        }
+        return !options.Enabled || AuthKeys.TryLoad(options, out _, out var error)
             ? ValidateOptionsResult.Success
             : ValidateOptionsResult.Fail(error);
+    }
 }
