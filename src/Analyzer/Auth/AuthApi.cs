@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using Analyzer.Imports;
 using Analyzer.Web;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -27,11 +28,22 @@ public static class AuthApi
         services.AddSingleton<TokenValidation>();
         services.AddSingleton<TokenRevocations>();
         services.AddSingleton<RevocationCache>();
+        services.AddSingleton<BearerEvents>();
         // The core only: AddAuthentication would also start data protection (a key ring on disk) that no bearer token needs.
-        services.AddAuthenticationCore(options => options.DefaultScheme = BearerAuthenticationHandler.SchemeName);
         services.AddWebEncoders();
-        new AuthenticationBuilder(services)
-            .AddScheme<AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null);
+        // AddJwtBearer reads Authentication:Schemes:Bearer through this (AddAuthentication would register it): here
+        // the scheme is configured by Analyzer:Auth alone, so that section is empty whatever the configuration holds.
+        services.TryAddSingleton<IAuthenticationConfigurationProvider, NoSchemeConfiguration>();
+        new AuthenticationBuilder(services.AddAuthenticationCore(options => options.DefaultScheme = JwtBearerDefaults.AuthenticationScheme))
+            .AddJwtBearer(JwtBearerDefaults.AuthenticationScheme, options =>
+            {
+                // Claims as the token names them (scope, scp, jti, sub), not mapped to the long WS-* URIs.
+                options.MapInboundClaims = false;
+                options.SaveToken = false;
+                options.EventsType = typeof(BearerEvents);
+            });
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<TokenValidation>((options, validation) => options.TokenValidationParameters = validation.Parameters);
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationHandler, ScopeRequirementHandler>();
         var policies = services.AddAuthorizationBuilder();
         foreach (var scope in Scopes.All)
@@ -39,6 +51,11 @@ public static class AuthApi
             policies.AddPolicy(scope, policy => policy.AddRequirements(new ScopeRequirement(scope)));
         }
         return services;
+    }
+
+    private sealed class NoSchemeConfiguration : IAuthenticationConfigurationProvider
+    {
+        public IConfiguration AuthenticationConfiguration { get; } = new ConfigurationBuilder().Build();
     }
 
     /// <summary>Authentication and authorization after the error pages (so their failures are problem+json too), and the start-up warning.</summary>

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Data.Common;
+using System.Globalization;
 using System.Net.Sockets;
 using Analyzer.Cli;
 using Analyzer.Storage;
@@ -24,9 +25,12 @@ public sealed class AuthCli
     public Option<string?> Audience { get; } = AnalyzerCli.EnvOption<string?>("--auth-audience",
         "The aud that tokens must carry (and issued tokens get)", null, text => text);
 
+    public Option<int> ClockSkew { get; } = WithNonNegativeValue(AnalyzerCli.EnvOption("--auth-clock-skew",
+        "Seconds a token's exp and nbf may be off from this service's clock", AuthOptions.DefaultClockSkewSeconds, NonNegativeInt));
+
     public void AddTo(Command serve)
     {
-        foreach (var option in new[] { SecretFile, PublicKeyFile, Issuer, Audience })
+        foreach (var option in new Option[] { SecretFile, PublicKeyFile, Issuer, Audience, ClockSkew })
         {
             serve.Options.Add(option);
         }
@@ -38,7 +42,25 @@ public sealed class AuthCli
         PublicKeyFile = parse.GetValue(PublicKeyFile),
         Issuer = parse.GetValue(Issuer),
         Audience = parse.GetValue(Audience),
+        ClockSkewSeconds = parse.GetValue(ClockSkew),
     };
+
+    private static object? NonNegativeInt(string text) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : null;
+
+    /// <summary>A negative count given on the command line is a usage error too (the environment's is refused by <see cref="NonNegativeInt"/>).</summary>
+    private static Option<int> WithNonNegativeValue(Option<int> option)
+    {
+        option.Validators.Add(result =>
+        {
+            // Not a number at all: the parser says so itself.
+            if (result.Tokens.Any(token => int.TryParse(token.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) && value < 0))
+            {
+                result.AddError($"{option.Name} must be 0 or more seconds");
+            }
+        });
+        return option;
+    }
 
     /// <summary><c>analyzer token issue</c> and <c>analyzer token revoke</c>.</summary>
     public Command TokenCommand(Option<string> db)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Claims;
 
 namespace Analyzer.Auth;
@@ -22,6 +23,15 @@ public sealed class AuthOptions
     /// <summary>When set, tokens must carry this <c>aud</c>, and <c>analyzer token issue</c> writes it.</summary>
     public string? Audience { get; set; }
 
+    /// <summary>The clock skew tokens are checked with, unless configured.</summary>
+    public const int DefaultClockSkewSeconds = 30;
+
+    /// <summary>
+    /// How many seconds a token's <c>exp</c> and <c>nbf</c> may be off from this service's clock (0 or more): a token
+    /// is accepted until <c>exp</c> plus this, and from <c>nbf</c> minus this.
+    /// </summary>
+    public int ClockSkewSeconds { get; set; } = DefaultClockSkewSeconds;
+
     public bool Enabled => !string.IsNullOrEmpty(SecretFile) || !string.IsNullOrEmpty(PublicKeyFile);
 
     /// <summary>The configuration keys of these settings, for the CLI to hand to the web host.</summary>
@@ -31,6 +41,7 @@ public sealed class AuthOptions
         [
             (nameof(SecretFile), SecretFile), (nameof(PublicKeyFile), PublicKeyFile),
             (nameof(Issuer), Issuer), (nameof(Audience), Audience),
+            (nameof(ClockSkewSeconds), ClockSkewSeconds.ToString(CultureInfo.InvariantCulture)),
         ];
         return values.Where(v => !string.IsNullOrEmpty(v.Value)).Select(v => KeyValuePair.Create($"{Section}:{v.Name}", v.Value));
     }

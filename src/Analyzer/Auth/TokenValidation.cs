@@ -4,7 +4,10 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace Analyzer.Auth;
 
-/// <summary>Whether tokens are required, and how one is checked: keys, algorithms, issuer, audience, lifetime (on the system clock, with the library's five minutes of skew).</summary>
+/// <summary>
+/// Whether tokens are required, and how the JwtBearer handler checks one: keys, algorithms, issuer, audience, and
+/// lifetime (on the system clock, with <see cref="AuthOptions.ClockSkewSeconds"/> of skew).
+/// </summary>
 public sealed class TokenValidation
 {
     public TokenValidation(IOptions<AuthOptions> options)
@@ -31,6 +34,7 @@ public sealed class TokenValidation
             ValidIssuer = auth.Issuer,
             ValidateAudience = !string.IsNullOrEmpty(auth.Audience),
             ValidAudience = auth.Audience,
+            ClockSkew = TimeSpan.FromSeconds(auth.ClockSkewSeconds),
         };
     }
 
@@ -38,14 +42,21 @@ public sealed class TokenValidation
 
     public TokenValidationParameters Parameters { get; }
 
+    /// <summary>Creates the tokens of <c>analyzer token issue</c>.</summary>
     public static JsonWebTokenHandler Handler { get; } = new();
 }
 
-/// <summary>Checks at start that the configured key files can be read.</summary>
+/// <summary>Checks at start that the configured key files can be read and that the clock skew is not negative.</summary>
 public sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
 {
-    public ValidateOptionsResult Validate(string? name, AuthOptions options) =>
-        !options.Enabled || AuthKeys.TryLoad(options, out _, out var error)
+    public ValidateOptionsResult Validate(string? name, AuthOptions options)
+    {
+        if (options.ClockSkewSeconds < 0)
+        {
+            return ValidateOptionsResult.Fail($"{AuthOptions.Section}:{nameof(AuthOptions.ClockSkewSeconds)} is {options.ClockSkewSeconds}; it must be 0 or more seconds");
+        }
+        return !options.Enabled || AuthKeys.TryLoad(options, out _, out var error)
             ? ValidateOptionsResult.Success
             : ValidateOptionsResult.Fail(error);
+    }
 }

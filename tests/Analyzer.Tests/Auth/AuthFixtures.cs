@@ -47,6 +47,15 @@ public static class TestKeys
         ["Analyzer:Auth:Audience"] = Audience,
     };
 
+    /// <summary>A clock skew well above the default one.</summary>
+    public const int LenientClockSkewSeconds = 120;
+
+    /// <summary><see cref="Settings"/> with a clock skew of <see cref="LenientClockSkewSeconds"/>.</summary>
+    public static IReadOnlyDictionary<string, string?> LenientSettings => new Dictionary<string, string?>(Settings)
+    {
+        ["Analyzer:Auth:ClockSkewSeconds"] = LenientClockSkewSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+
     /// <summary>A token as <c>analyzer token issue</c> makes it, valid for an hour from now.</summary>
     public static IssuedToken Issue(params string[] scopes) =>
         Tokens.Issue(Secret, scopes, TimeSpan.FromHours(1), DateTimeOffset.UtcNow, "tests", Issuer, Audience);
@@ -84,4 +93,16 @@ public sealed class SqliteAuthApp : SqliteApp
 public sealed class PostgresAuthApp : PostgresApp
 {
     protected override IReadOnlyDictionary<string, string?> Settings => TestKeys.Settings;
+}
+
+/// <summary>The service on SQLite with authentication on and a clock skew of <see cref="TestKeys.LenientClockSkewSeconds"/>.</summary>
+public sealed class SqliteLenientAuthApp : SqliteApp
+{
+    protected override IReadOnlyDictionary<string, string?> Settings => TestKeys.LenientSettings;
+}
+
+/// <summary>The service on PostgreSQL with authentication on and a clock skew of <see cref="TestKeys.LenientClockSkewSeconds"/>.</summary>
+public sealed class PostgresLenientAuthApp : PostgresApp
+{
+    protected override IReadOnlyDictionary<string, string?> Settings => TestKeys.LenientSettings;
 }

@@ -1,0 +1,102 @@
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Analyzer.Auth;
+
+/// <summary>
+/// What this service adds to the stock JwtBearer handler of the <c>Bearer</c> scheme: no token is even read while
+/// authentication is off; a valid token must not be revoked (<see cref="RevocationCache"/>); a challenge is 401 with
+/// <c>WWW-Authenticate: Bearer</c> (plus <c>error="invalid_token"</c> and the reason when a token was sent but refused),
+/// a forbid is 403 with <c>error="insufficient_scope"</c>; both bodies are problem+json from <see cref="IProblemDetailsService"/>.
+/// </summary>
+public sealed class BearerEvents(TokenValidation validation, RevocationCache revocations) : JwtBearerEvents
+{
+    private const string Prefix = "Bearer ";
+
+    /// <summary>The token of <c>Authorization: Bearer &lt;JWT&gt;</c> (the scheme name in any case), or no result at all.</summary>
+    public override Task MessageReceived(MessageReceivedContext context)
+    {
+        string? header = context.Request.Headers.Authorization;
+        if (!validation.Enabled || header is null || !header.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase))
+        {
+            context.NoResult();
+        }
+        else if (header[Prefix.Length..].Trim() is { Length: > 0 } token)
+        {
+            context.Token = token;
+        }
+        else
+        {
+            context.Fail(new TokenRefusedException("the Authorization header has no token after Bearer"));
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Refuses a token whose id (jti) has been revoked; a database failure here is a failure of the request (500), not a 401.</summary>
+    public override async Task TokenValidated(TokenValidatedContext context)
+    {
+        if (context.SecurityToken is JsonWebToken { Id: { Length: > 0 } jti }
+            && await revocations.IsRevokedAsync(jti, context.HttpContext.RequestAborted))
+        {
+            context.Fail(new TokenRefusedException("the token has been revoked"));
+        }
+    }
+
+    public override async Task Challenge(JwtBearerChallengeContext context)
+    {
+        context.HandleResponse();
+        var failure = context.AuthenticateFailure is { } exception ? Describe(exception) : null;
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status401Unauthorized;
+        response.Headers.WWWAuthenticate = failure is null
+            ? "Bearer"
+            : $"Bearer error=\"invalid_token\", error_description=\"{failure.Replace('"', '\'')}\"";
+        await WriteProblemAsync(context.HttpContext, "Unauthorized", failure is null
+            ? "This endpoint needs a bearer token: send Authorization: Bearer <token>."
+            : $"The bearer token was refused: {failure}.");
+    }
+
+    public override async Task Forbidden(ForbiddenContext context)
+    {
+        var scope = context.HttpContext.Items[ScopeRequirementHandler.MissingScopeKey] as string;
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status403Forbidden;
+        response.Headers.WWWAuthenticate = scope is null
+            ? "Bearer error=\"insufficient_scope\""
+            : $"Bearer error=\"insufficient_scope\", scope=\"{scope}\"";
+        await WriteProblemAsync(context.HttpContext, "Forbidden", scope is null
+            ? "The token does not grant what this endpoint requires."
+            : $"The token lacks the scope {scope} that this endpoint requires.");
+    }
+
+    /// <summary>Why a token was refused, in words that name no secret and echo nothing from the token.</summary>
+    public static string Describe(Exception exception) => exception switch
+    {
+        TokenRefusedException refused => refused.Message,
+        SecurityTokenExpiredException expired => $"the token expired at {expired.Expires:yyyy-MM-dd HH:mm:ss} UTC",
+        SecurityTokenNotYetValidException => "the token is not valid yet (nbf)",
+        SecurityTokenNoExpirationException => "the token has no expiry (exp)",
+        SecurityTokenInvalidSignatureException => "the token's signature does not verify with the configured key",
+        SecurityTokenInvalidAudienceException => "the token is meant for another audience (aud)",
+        SecurityTokenInvalidIssuerException => "the token is from another issuer (iss)",
+        SecurityTokenInvalidAlgorithmException => "the token is signed with an algorithm this service does not accept",
+        SecurityTokenMalformedException or ArgumentException => "the token is not a well-formed signed JWT",
+        _ => "the token is not valid",
+    };
+
+    private static async Task WriteProblemAsync(HttpContext context, string title, string detail)
+    {
+        var problem = new ProblemDetails { Status = context.Response.StatusCode, Title = title, Detail = detail };
+        var problems = context.RequestServices.GetRequiredService<IProblemDetailsService>();
+        if (!await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem }))
+        {
+            // The client's Accept header ruled JSON out: problem+json all the same, never an empty body.
+            await TypedResults.Problem(problem).ExecuteAsync(context);
+        }
+    }
+
+    /// <summary>A refusal this service decides itself (not the token handler's); its message is the reason given to the client.</summary>
+    private sealed class TokenRefusedException(string reason) : Exception(reason);
+}
