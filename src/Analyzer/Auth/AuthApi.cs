@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Analyzer.Imports;
+using Analyzer.Storage;
 using Analyzer.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -27,6 +28,7 @@ public static class AuthApi
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<TokenValidation>();
         services.AddSingleton<TokenRevocations>();
+        services.AddSingleton<IPurge, RevocationPurge>();
         services.AddSingleton<RevocationCache>();
         services.AddSingleton<BearerEvents>();
         // The core only: AddAuthentication would also start data protection (a key ring on disk) that no bearer token needs.

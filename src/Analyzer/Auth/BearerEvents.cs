@@ -34,11 +34,23 @@ public sealed class BearerEvents(TokenValidation validation, RevocationCache rev
         return Task.CompletedTask;
     }
 
-    /// <summary>Refuses a token whose id (jti) has been revoked; a database failure here is a failure of the request (500), not a 401.</summary>
+    /// <summary>
+    /// Refuses a token that lives longer than <see cref="Tokens.MaxLifetime"/> (from its iat, or from now without
+    /// one: revocations are kept that long, then purged) or whose id (jti) has been revoked; a database failure
+    /// here is a failure of the request (500), not a 401.
+    /// </summary>
     public override async Task TokenValidated(TokenValidatedContext context)
     {
-        if (context.SecurityToken is JsonWebToken { Id: { Length: > 0 } jti }
-            && await revocations.IsRevokedAsync(jti, context.HttpContext.RequestAborted))
+        if (context.SecurityToken is not JsonWebToken token)
+        {
+            return;
+        }
+        var start = token.IssuedAt == DateTime.MinValue ? DateTime.UtcNow : token.IssuedAt;
+        if (token.ValidTo - start > Tokens.MaxLifetime)
+        {
+            context.Fail(new TokenRefusedException($"the token lives longer than the {Tokens.MaxLifetime.TotalDays:0} days this service accepts"));
+        }
+        else if (token.Id is { Length: > 0 } jti && await revocations.IsRevokedAsync(jti, context.HttpContext.RequestAborted))
         {
             context.Fail(new TokenRefusedException("the token has been revoked"));
         }

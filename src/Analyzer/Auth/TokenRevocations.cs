@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Analyzer.Storage;
+using Microsoft.Extensions.Options;
 
 namespace Analyzer.Auth;
 
@@ -97,5 +98,25 @@ public sealed class RevocationCache(TokenRevocations revocations, TimeProvider t
             }
         }
         checkedIds[jti] = (revoked, now);
+    }
+}
+
+/// <summary>
+/// Purges a revocation once every token it can name has expired: after the longest lifetime a token is
+/// accepted with (<see cref="Tokens.MaxLifetime"/>) and the clock skew.
+/// </summary>
+public sealed class RevocationPurge(Database database, IOptions<AuthOptions> options) : IPurge
+{
+    public string What => "revocations of tokens that have expired";
+
+    public async Task<int> PurgeAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var cutoff = now - Tokens.MaxLifetime - TimeSpan.FromSeconds(options.Value.ClockSkewSeconds);
+        await using var session = await database.BeginWriteAsync(null, cancellationToken);
+        await using var command = session.Command("DELETE FROM token_revocations WHERE revoked_at < @cutoff");
+        command.AddParameter("@cutoff", cutoff.UtcDateTime);
+        var purged = await command.ExecuteNonQueryAsync(cancellationToken);
+        await session.CommitAsync(cancellationToken);
+        return purged;
     }
 }

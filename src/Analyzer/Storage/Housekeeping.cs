@@ -54,8 +54,9 @@ public sealed class Housekeeping(
         {
             try
             {
-                var purged = await purge.PurgeAsync(time.GetUtcNow(), cancellationToken);
-                logger.LogInformation("Purged {Count} {What}", purged, purge.What);
+                var now = time.GetUtcNow();
+                var purged = await purge.PurgeAsync(now, cancellationToken);
+                logger.LogInformation("Purged {Count} {What} as of {Now}", purged, purge.What, now);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

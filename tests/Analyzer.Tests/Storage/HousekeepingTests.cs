@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Analyzer.Auth;
 using Analyzer.Storage;
 using Analyzer.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -28,7 +29,7 @@ public sealed class PostgresHousekeepingTests(PostgresHousekeepingApp app) : Hou
 
 /// <summary>
 /// The housekeeping timer runs on the service's clock: moving a fake clock past an hour purges the
-/// confirmation links that have expired, and only those.
+/// confirmation links that have expired and the revocations of tokens that must have expired, and only those.
 /// </summary>
 public abstract class HousekeepingTests<TApp>(TApp app, FakeTimeProvider time) : IClassFixture<TApp> where TApp : AnalyzerApp
 {
@@ -50,6 +51,21 @@ public abstract class HousekeepingTests<TApp>(TApp app, FakeTimeProvider time) :
         return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>Waits (boundedly) until the background service has purged <paramref name="what"/> as of <paramref name="asOf"/> or later.</summary>
+    private async Task WaitForPurgeAsync(string what, DateTimeOffset asOf)
+    {
+        for (var attempt = 0; attempt < 400; attempt++)
+        {
+            if (app.Logs.Entries.Any(e => e.Message.Contains(what, StringComparison.Ordinal)
+                && e.Values.TryGetValue("Now", out var now) && now is DateTimeOffset at && at >= asOf))
+            {
+                return;
+            }
+            await Task.Delay(50);
+        }
+        Assert.Fail($"no purge of {what} as of {asOf:O} was logged");
+    }
+
     [BackendFact]
     public async Task Expired_confirmation_links_are_purged_on_the_timer_and_live_ones_stay()
     {
@@ -58,22 +74,37 @@ public abstract class HousekeepingTests<TApp>(TApp app, FakeTimeProvider time) :
         {
             Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
         }
-        await RequestLinkAsync(dataset);        // expires 24 h from now
-        time.Advance(TimeSpan.FromMinutes(59)); // no tick yet: nothing has expired either
+        await RequestLinkAsync(dataset);          // expires 24 h from now
+        time.Advance(TimeSpan.FromHours(23));     // the timer ticks; the link is still valid
+        await WaitForPurgeAsync("confirmation links", time.GetUtcNow());
         Assert.Equal(1, await PendingLinksAsync(dataset));
 
-        time.Advance(TimeSpan.FromHours(23));   // 23 h 59 min: the timer has ticked, the first link is still valid
         var live = await RequestLinkAsync(dataset); // expires 24 h from now
-        Assert.Equal(2, await PendingLinksAsync(dataset));
-
-        time.Advance(TimeSpan.FromHours(1));    // the first link expired, the second has 23 h left; the timer ticks
-        for (var attempt = 0; attempt < 200 && await PendingLinksAsync(dataset) > 1; attempt++)
-        {
-            await Task.Delay(50); // the purge runs on the background service: wait for it, boundedly
-        }
+        time.Advance(TimeSpan.FromHours(2));      // the first link expired, the second has 22 h left; the timer ticks
+        await WaitForPurgeAsync("confirmation links", time.GetUtcNow());
 
         Assert.Equal(1, await PendingLinksAsync(dataset));
         using var confirmed = await client.PostAsync(live, null);
         Assert.Equal(HttpStatusCode.Created, confirmed.StatusCode);
+    }
+
+    [BackendFact]
+    public async Task Revocations_are_purged_once_the_longest_token_lifetime_has_passed()
+    {
+        var revocations = app.Services.GetRequiredService<TokenRevocations>();
+        var old = "old-" + Guid.NewGuid().ToString("N");
+        await revocations.RevokeAsync(old, time.GetUtcNow(), CancellationToken.None);
+
+        time.Advance(Tokens.MaxLifetime); // a token issued just before the revocation may still be valid (clock skew)
+        await WaitForPurgeAsync("revocations", time.GetUtcNow());
+        Assert.NotNull(await revocations.FindAsync(old, CancellationToken.None));
+
+        var recent = "recent-" + Guid.NewGuid().ToString("N");
+        await revocations.RevokeAsync(recent, time.GetUtcNow(), CancellationToken.None);
+        time.Advance(TimeSpan.FromHours(1));
+        await WaitForPurgeAsync("revocations", time.GetUtcNow());
+
+        Assert.Null(await revocations.FindAsync(old, CancellationToken.None));
+        Assert.NotNull(await revocations.FindAsync(recent, CancellationToken.None));
     }
 }
