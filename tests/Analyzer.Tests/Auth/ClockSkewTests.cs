@@ -56,6 +56,29 @@ public abstract class ClockSkewTests(AnalyzerApp strict, AnalyzerApp lenient)
         Assert.Contains(reason, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
+    /// <summary>Revocations are purged after the longest accepted lifetime, so a token may not live longer.</summary>
+    [BackendFact]
+    public async Task A_token_that_lives_longer_than_the_longest_accepted_lifetime_is_refused()
+    {
+        var now = DateTime.UtcNow;
+        var tooLong = TestKeys.Custom(d => (d.IssuedAt, d.NotBefore, d.Expires) = (now, now, now + Tokens.MaxLifetime + TimeSpan.FromDays(1)));
+        var noIssuedAt = TestKeys.Custom(d => (d.IssuedAt, d.NotBefore, d.Expires) = (null, null, now + Tokens.MaxLifetime + TimeSpan.FromDays(1)));
+        var longest = TestKeys.Custom(d => (d.IssuedAt, d.NotBefore, d.Expires) = (now, now, now + Tokens.MaxLifetime));
+
+        using (var response = await GetCitizensAsync(strictClient, tooLong))
+        {
+            await AssertRefusedAsync(response, "lives longer than");
+        }
+        using (var response = await GetCitizensAsync(strictClient, noIssuedAt))
+        {
+            await AssertRefusedAsync(response, "lives longer than");
+        }
+        using (var response = await GetCitizensAsync(strictClient, longest))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+    }
+
     [BackendFact]
     public async Task A_token_that_expired_a_minute_ago_is_refused_with_the_default_clock_skew()
     {
