@@ -179,6 +179,62 @@ public abstract class DatasetsApiTests<TApp>(TApp app) : IClassFixture<TApp> whe
         Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), problem.ToString());
     }
 
+    /// <summary>
+    /// Row requests racing uploads that replace the dataset with other columns, and drops: each request reads
+    /// the catalog entry under the lock of its SQL, so every answer is a 2xx or a 4xx (404 while the dataset is
+    /// gone, 400 for values of the other column set), never a 500.
+    /// </summary>
+    [BackendFact]
+    public async Task Row_requests_racing_replaces_and_drops_never_fail_with_500()
+    {
+        const string name = "racing";
+        string[] layouts = ["a,b\n1,x\n2,y\n", "b,c,d\n1.5,true,2024-01-01\n"];
+        await UploadOkAsync($"name={name}", layouts[0]);
+        var statuses = new System.Collections.Concurrent.ConcurrentBag<(string Request, int Status)>();
+
+        async Task SendAsync(HttpMethod method, string path, string? json = null)
+        {
+            using var request = new HttpRequestMessage(method, path);
+            if (json is not null)
+            {
+                request.Content = new StringContent(json, Encoding.UTF8, "application/json");
+            }
+            using var response = await Client.SendAsync(request);
+            statuses.Add(($"{method} {path}", (int)response.StatusCode));
+        }
+
+        var writer = Task.Run(async () =>
+        {
+            for (var round = 0; round < 12; round++)
+            {
+                if (round % 4 == 3)
+                {
+                    await SendAsync(HttpMethod.Delete, $"/datasets/{name}");
+                }
+                using var upload = await UploadAsync($"name={name}&mode=replace", Encoding.UTF8.GetBytes(layouts[round % 2]));
+                statuses.Add(("upload", (int)upload.StatusCode));
+            }
+        });
+        var readers = Enumerable.Range(0, 4).Select(client => Task.Run(async () =>
+        {
+            for (var i = 0; i < 15; i++)
+            {
+                await SendAsync(HttpMethod.Get, $"/datasets/{name}/rows?order_by=b&b=1");
+                await SendAsync(HttpMethod.Get, $"/datasets/{name}/rows/1");
+                await SendAsync(HttpMethod.Put, $"/datasets/{name}/rows", """{"a": 3, "b": "z"}""");
+                await SendAsync(HttpMethod.Patch, $"/datasets/{name}/rows/1", """{"b": "w"}""");
+                await SendAsync(HttpMethod.Get, $"/datasets/{name}/rows/2/update?b=v");
+                await SendAsync(HttpMethod.Delete, $"/datasets/{name}/rows/2");
+                await SendAsync(HttpMethod.Post, $"/datasets/{name}/rows/2/restore");
+            }
+        }));
+        await Task.WhenAll([writer, .. readers]);
+
+        var failures = statuses.Where(s => s.Status >= 500).ToList();
+        Assert.True(failures.Count == 0, $"{failures.Count} of {statuses.Count} answers were 5xx: {string.Join("; ", failures.Take(10))}");
+        Assert.Contains(statuses, s => s.Status is >= 200 and < 300 && s.Request.StartsWith("PUT", StringComparison.Ordinal));
+    }
+
     /// <summary>Dataset tables live in a namespace of their own: the names of the service's tables are free to take.</summary>
     [BackendTheory]
     [InlineData("citizens")]
