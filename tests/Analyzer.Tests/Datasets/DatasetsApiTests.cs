@@ -235,6 +235,46 @@ public abstract class DatasetsApiTests<TApp>(TApp app) : IClassFixture<TApp> whe
         Assert.Contains(statuses, s => s.Status is >= 200 and < 300 && s.Request.StartsWith("PUT", StringComparison.Ordinal));
     }
 
+    /// <summary>A write that finds no row to change (missing, or already flagged) changes nothing, not even updated_at.</summary>
+    [BackendFact]
+    public async Task Writes_that_find_nothing_to_change_leave_the_dataset_untouched()
+    {
+        await UploadOkAsync("name=untouched&mode=replace", "a\n1\n");
+        using (var first = await Client.DeleteAsync("/datasets/untouched/rows/1"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, first.StatusCode);
+        }
+        var before = (await GetDataAsync("/datasets/untouched")).GetProperty("updated_at").GetString();
+        var now = app.Clock.Now;
+        app.Clock.Now = now.AddMinutes(5);
+        try
+        {
+            using (var missing = await Client.DeleteAsync("/datasets/untouched/rows/999"))
+            {
+                await missing.AssertProblemAsync(HttpStatusCode.NotFound);
+            }
+            using (var again = await Client.DeleteAsync("/datasets/untouched/rows/1"))
+            {
+                Assert.Equal(HttpStatusCode.NoContent, again.StatusCode);
+            }
+            using (var restoreMissing = await Client.PostAsync("/datasets/untouched/rows/999/restore", null))
+            {
+                await restoreMissing.AssertProblemAsync(HttpStatusCode.NotFound);
+            }
+            Assert.Equal(before, (await GetDataAsync("/datasets/untouched")).GetProperty("updated_at").GetString());
+
+            using (var restore = await Client.PostAsync("/datasets/untouched/rows/1/restore", null))
+            {
+                Assert.Equal(HttpStatusCode.OK, restore.StatusCode);
+            }
+            Assert.NotEqual(before, (await GetDataAsync("/datasets/untouched")).GetProperty("updated_at").GetString());
+        }
+        finally
+        {
+            app.Clock.Now = now;
+        }
+    }
+
     /// <summary>Dataset tables live in a namespace of their own: the names of the service's tables are free to take.</summary>
     [BackendTheory]
     [InlineData("citizens")]
