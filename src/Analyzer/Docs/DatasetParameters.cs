@@ -64,7 +64,7 @@ public static class DatasetParameters
         new("name", ParameterLocation.Query,
             "The dataset's name, normalised to a safe lower-case identifier (My Airports → my_airports; a leading digit gets t_). " +
             "Default: the uploaded file's name without its extension; a text/csv body needs name=. " +
-            "The names of the service's own tables (and pg_*, sqlite_*) are refused.", () => Text())
+            "Any name is free: dataset tables live in a namespace of their own.", () => Text())
         {
             Example = () => JsonValue.Create(DatasetExamples.Name),
         },
