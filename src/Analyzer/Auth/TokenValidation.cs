@@ -18,7 +18,7 @@ public sealed class TokenValidation
         }
         if (!AuthKeys.TryLoad(auth, out var keys, out var error))
         {
-            throw new OptionsValidationException(AuthOptions.Section, typeof(AuthOptions), [error]);
+            throw new OptionsValidationException(nameof(AuthOptions), typeof(AuthOptions), [error]);
         }
         Parameters = new TokenValidationParameters
         {

@@ -142,7 +142,7 @@ public static class DatasetsApi
     // ---- datasets ----
 
     private static async Task<IResult> Upload(
-        HttpRequest request, DatasetStore store, IOptions<AnalyzerOptions> options, CancellationToken cancellationToken,
+        HttpRequest request, DatasetStore store, IOptions<DatasetsOptions> options, CancellationToken cancellationToken,
         [FromQuery] string? name, [FromQuery] string? delimiter, [FromQuery] string? header, [FromQuery] string? columns,
         [FromQuery(Name = "null")] string? nullMarker, [FromQuery] string? mode)
     {
@@ -496,14 +496,14 @@ public static class DatasetsApi
 
     // ---- confirmation links ----
 
-    private static Task<IResult> RequestCreate(string name, HttpRequest request, DatasetStore store, TimeProvider time, IOptions<AnalyzerOptions> options, CancellationToken cancellationToken) =>
+    private static Task<IResult> RequestCreate(string name, HttpRequest request, DatasetStore store, TimeProvider time, IOptions<DatasetsOptions> options, CancellationToken cancellationToken) =>
         RequestChange(name, null, request, store, time, options.Value, cancellationToken);
 
-    private static Task<IResult> RequestUpdate(string name, long id, HttpRequest request, DatasetStore store, TimeProvider time, IOptions<AnalyzerOptions> options, CancellationToken cancellationToken) =>
+    private static Task<IResult> RequestUpdate(string name, long id, HttpRequest request, DatasetStore store, TimeProvider time, IOptions<DatasetsOptions> options, CancellationToken cancellationToken) =>
         RequestChange(name, id, request, store, time, options.Value, cancellationToken);
 
     /// <summary>Validates a change given in the query string and stores it behind a single-use random token.</summary>
-    private static async Task<IResult> RequestChange(string name, long? id, HttpRequest request, DatasetStore store, TimeProvider time, AnalyzerOptions options, CancellationToken cancellationToken)
+    private static async Task<IResult> RequestChange(string name, long? id, HttpRequest request, DatasetStore store, TimeProvider time, DatasetsOptions options, CancellationToken cancellationToken)
     {
         if (await store.GetAsync(name, cancellationToken) is not { } dataset)
         {

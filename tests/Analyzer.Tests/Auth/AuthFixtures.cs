@@ -41,10 +41,10 @@ public static class TestKeys
     /// <summary>Authentication on with both keys, an issuer and an audience.</summary>
     public static IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
-        ["Analyzer:Auth:SecretFile"] = SecretFile,
-        ["Analyzer:Auth:PublicKeyFile"] = PublicKeyFile,
-        ["Analyzer:Auth:Issuer"] = Issuer,
-        ["Analyzer:Auth:Audience"] = Audience,
+        ["Analyzer:AUTH_SECRET_FILE"] = SecretFile,
+        ["Analyzer:AUTH_PUBLIC_KEY_FILE"] = PublicKeyFile,
+        ["Analyzer:AUTH_ISSUER"] = Issuer,
+        ["Analyzer:AUTH_AUDIENCE"] = Audience,
     };
 
     /// <summary>A token as <c>analyzer token issue</c> makes it, valid for an hour from now.</summary>
