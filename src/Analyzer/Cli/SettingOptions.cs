@@ -10,10 +10,11 @@ namespace Analyzer.Cli;
 /// The command-line options of the declared settings (<see cref="Settings"/>, where the scheme is explained), one
 /// <see cref="Option{T}"/> per setting: the name, description and default come from the declaration, the
 /// default is overridden by the setting's ANALYZER_* variable (read through the configuration system), and a
-/// value on the command line wins over both. Text is read by <see cref="Setting.TryParse"/> for both sources,
-/// so a bad value is a parse error that names where it came from (exit code 2). After parsing, the options
-/// classes are filled from the parse result, checked against their DataAnnotations, and the values that were
-/// set are handed to the web host as its configuration keys.
+/// value on the command line wins over both. Text is read by <see cref="Setting.TryParse"/> for both sources:
+/// text that is not of the setting's type is a parse error naming where it came from (exit code 2). After
+/// parsing, the options classes are filled from the parse result and checked against their DataAnnotations
+/// (<see cref="Validate"/>: one line, exit code 2 too), and the values that were set are handed to the web
+/// host as its configuration keys (<see cref="ToConfiguration"/>).
 /// </summary>
 public sealed class SettingOptions
 {

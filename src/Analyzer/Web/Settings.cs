@@ -11,15 +11,22 @@
 //   AddEnvironmentVariables("ANALYZER_"), whose keys are exactly the ConfigurationKeyName;
 // - the command-line option is the key in lower case with dashes (--max-upload-bytes), which is how
 //   README's Configuration table names every option, so flag and variable cannot drift apart;
+// - the description is the [Setting] attribute's: the one thing the configuration system has no place for;
 // - validation is the property's DataAnnotations attributes: the CLI checks the values it read and
 //   names where a bad one came from (ANALYZER_X or --x), and the host checks whatever it binds
-//   (ValidateDataAnnotations().ValidateOnStart()), so tests and appsettings get the same rules.
+//   (ValidateDataAnnotations().ValidateOnStart()), so tests and configuration files get the same rules.
+//
+// Why the CLI reads the environment and the command line itself instead of handing both to the host:
+// System.CommandLine gives --help, subcommands (db and token use --db and the auth options too) and
+// usage errors with exit code 2 before anything starts, and a bad ANALYZER_X has to be reported the same
+// way, naming the variable, rather than as a binder exception at start.
 //
 // Why the host binds from a section ("Analyzer:MAX_UPLOAD_BYTES") and not from the root: the host's
 // default configuration also reads every environment variable without a prefix, so a root key DB or
 // LOG_LEVEL would pick up unrelated variables of the machine. The CLI (which layers the environment
 // and the command line, the command line winning) hands the host the values that were set, under this
-// section; the tests put theirs there too. Keys are case-insensitive, so "Analyzer:Db" still works.
+// section; the tests put theirs there too. Keys are case-insensitive ("Analyzer:Db" works); a key no
+// setting declares (say "Analyzer:MaxUploadBytes") fails the start instead of being ignored.
 //
 // Adding a setting: add the property (key, description, validation, default) to its options class.
 // A new options class goes into Settings.OptionsTypes and is registered with AddSettings<T>().
