@@ -24,13 +24,13 @@ public sealed partial class Program
     private static bool IsHostArgument(string argument) =>
         HostArgumentPrefixes.Any(prefix => argument.StartsWith(prefix, StringComparison.Ordinal));
 
-    /// <summary>The web service, feature by feature. <paramref name="settings"/> are configuration keys (Analyzer:Db, ...).</summary>
+    /// <summary>The web service, feature by feature. <paramref name="settings"/> are configuration keys (Analyzer:DB, ...: see <see cref="Settings"/>).</summary>
     public static WebApplication BuildWebApp(IEnumerable<KeyValuePair<string, string?>> settings, string url)
     {
         var builder = WebApplication.CreateBuilder(hostArguments);
         builder.Configuration.AddInMemoryCollection(settings);
         builder.WebHost.UseUrls(url);
-        builder.Logging.UseAnalyzerFormat(builder.Configuration["Analyzer:LogFormat"]);
+        builder.Logging.UseAnalyzerFormat(builder.Configuration[Settings.Of<WebOptions>(nameof(WebOptions.LogFormat)).Path]);
 
         builder.Services
             .AddAnalyzerWeb()

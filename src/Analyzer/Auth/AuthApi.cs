@@ -23,7 +23,7 @@ public static class AuthApi
 
     public static IServiceCollection AddAnalyzerAuth(this IServiceCollection services)
     {
-        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateOnStart();
+        services.AddSettings<AuthOptions>();
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<AuthOptions>, AuthOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<TokenValidation>();

@@ -1,50 +1,38 @@
-using System.Globalization;
+using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
+using Analyzer.Web;
 
 namespace Analyzer.Auth;
 
 /// <summary>
-/// Settings of bearer-token authentication (configuration section <c>Analyzer:Auth</c>). Authentication is
-/// on when a key is configured: an HS256 secret, an RSA/EC public key, or both; otherwise every endpoint is open.
+/// Settings of bearer-token authentication (see <see cref="Settings"/>). Authentication is on when a key is
+/// configured: an HS256 secret, an RSA/EC public key, or both; otherwise every endpoint is open.
 /// </summary>
 public sealed class AuthOptions
 {
-    public const string Section = "Analyzer:Auth";
-
     /// <summary>A file whose contents (without a trailing newline) are the HS256 secret, at least 32 bytes.</summary>
+    [ConfigurationKeyName("AUTH_SECRET_FILE")]
+    [Setting("File with the HS256 secret tokens are signed with (at least 32 bytes); turns authentication on")]
     public string? SecretFile { get; set; }
 
     /// <summary>A PEM file with the RSA or EC public key of tokens issued elsewhere; needs <see cref="Issuer"/> and <see cref="Audience"/>.</summary>
+    [ConfigurationKeyName("AUTH_PUBLIC_KEY_FILE")]
+    [Setting("PEM RSA or EC public key of tokens issued elsewhere (needs --auth-issuer and --auth-audience); turns authentication on")]
     public string? PublicKeyFile { get; set; }
 
     /// <summary>When set, tokens must carry this <c>iss</c>, and <c>analyzer token issue</c> writes it.</summary>
+    [ConfigurationKeyName("AUTH_ISSUER"), Setting("The iss that tokens must carry (and issued tokens get)")]
     public string? Issuer { get; set; }
 
     /// <summary>When set, tokens must carry this <c>aud</c>, and <c>analyzer token issue</c> writes it.</summary>
+    [ConfigurationKeyName("AUTH_AUDIENCE"), Setting("The aud that tokens must carry (and issued tokens get)")]
     public string? Audience { get; set; }
 
-    /// <summary>The clock skew tokens are checked with, unless configured.</summary>
-    public const int DefaultClockSkewSeconds = 30;
-
-    /// <summary>
-    /// How many seconds a token's <c>exp</c> and <c>nbf</c> may be off from this service's clock (0 or more): a token
-    /// is accepted until <c>exp</c> plus this, and from <c>nbf</c> minus this.
-    /// </summary>
-    public int ClockSkewSeconds { get; set; } = DefaultClockSkewSeconds;
+    /// <summary>How far a token's exp and nbf may be off the system clock.</summary>
+    [ConfigurationKeyName("AUTH_CLOCK_SKEW"), Setting("Seconds of clock difference allowed when checking a token's lifetime"), Range(0, int.MaxValue)]
+    public int ClockSkewSeconds { get; set; } = 30;
 
     public bool Enabled => !string.IsNullOrEmpty(SecretFile) || !string.IsNullOrEmpty(PublicKeyFile);
-
-    /// <summary>The configuration keys of these settings, for the CLI to hand to the web host.</summary>
-    public IEnumerable<KeyValuePair<string, string?>> ToSettings()
-    {
-        (string Name, string? Value)[] values =
-        [
-            (nameof(SecretFile), SecretFile), (nameof(PublicKeyFile), PublicKeyFile),
-            (nameof(Issuer), Issuer), (nameof(Audience), Audience),
-            (nameof(ClockSkewSeconds), ClockSkewSeconds.ToString(CultureInfo.InvariantCulture)),
-        ];
-        return values.Where(v => !string.IsNullOrEmpty(v.Value)).Select(v => KeyValuePair.Create($"{Section}:{v.Name}", v.Value));
-    }
 }
 
 /// <summary>

@@ -21,7 +21,7 @@ public sealed class TokenValidation
         }
         if (!AuthKeys.TryLoad(auth, out var keys, out var error))
         {
-            throw new OptionsValidationException(AuthOptions.Section, typeof(AuthOptions), [error]);
+            throw new OptionsValidationException(nameof(AuthOptions), typeof(AuthOptions), [error]);
         }
         Parameters = new TokenValidationParameters
         {
@@ -46,15 +46,11 @@ public sealed class TokenValidation
     public static JsonWebTokenHandler Handler { get; } = new();
 }
 
-/// <summary>Checks at start that the configured key files can be read and that the clock skew is not negative.</summary>
+/// <summary>Checks at start that the configured key files can be read (the clock skew's range is checked with the other settings).</summary>
 public sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
 {
     public ValidateOptionsResult Validate(string? name, AuthOptions options)
     {
-        if (options.ClockSkewSeconds < 0)
-        {
-            return ValidateOptionsResult.Fail($"{AuthOptions.Section}:{nameof(AuthOptions.ClockSkewSeconds)} is {options.ClockSkewSeconds}; it must be 0 or more seconds");
-        }
         return !options.Enabled || AuthKeys.TryLoad(options, out _, out var error)
             ? ValidateOptionsResult.Success
             : ValidateOptionsResult.Fail(error);

@@ -3,19 +3,19 @@ using System.Globalization;
 using Analyzer.Auth;
 using Analyzer.Storage;
 using Analyzer.Web;
+using Microsoft.Extensions.Options;
 
 namespace Analyzer.Cli;
 
 /// <summary>
 /// <c>analyzer [serve] [options]</c> and <c>analyzer db upgrade|downgrade|current|history</c>.
-/// Every option also reads ANALYZER_&lt;NAME&gt; from the environment; the command line wins.
+/// The options of <c>serve</c> are the declared settings (<see cref="Settings"/>, <see cref="SettingOptions"/>):
+/// each also reads ANALYZER_&lt;NAME&gt; from the environment; the command line wins.
 /// </summary>
 public static class AnalyzerCli
 {
     public const int ExitUsage = 2;
     public const int ExitFailure = 1;
-
-    private static readonly string[] LogLevels = ["Trace", "Debug", "Information", "Warning", "Error", "Critical", "None"];
 
     public static Task<int> InvokeAsync(string[] args)
     {
@@ -33,55 +33,23 @@ public static class AnalyzerCli
         return parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
     }
 
-    public static RootCommand Create()
+    /// <param name="environment">The ANALYZER_* variables (default: this process's, <see cref="SettingOptions.ReadEnvironment"/>).</param>
+    public static RootCommand Create(IConfiguration? environment = null)
     {
-        var db = EnvOption("--db", "Database URL: postgresql://user:password@host:port/dbname or sqlite:PATH (sqlite:///ABSOLUTE/PATH)",
-            AnalyzerOptions.DefaultDatabase, text => text);
-        var address = EnvOption("--api-address", "Address to listen on", "0.0.0.0", text => text);
-        var port = EnvOption("--api-port", "Port to listen on", 8080,
-            text => int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var p) && p is > 0 and < 65536 ? p : (object?)null);
-        var logLevel = EnvOption("--log-level", "Minimum log level: " + string.Join(", ", LogLevels), "Information",
-            text => LogLevels.FirstOrDefault(l => l.Equals(text, StringComparison.OrdinalIgnoreCase)));
-        var noMigrate = EnvOption("--no-migrate", "Do not apply pending migrations at start", false, ParseBool);
-
-        // Options that are settings of the running service, each with its configuration key (Analyzer:...).
-        var settings = new List<(string Key, Func<ParseResult, string?> Value)>
+        var settings = new SettingOptions(environment ?? SettingOptions.ReadEnvironment());
+        var db = settings.Get((StorageOptions o) => o.Db);
+        var serve = new Command("serve", "Run the web service (the default when no command is given)");
+        foreach (var option in settings.All)
         {
-            (Key(nameof(AnalyzerOptions.Db)), parse => parse.GetValue(db)),
-            (Key(nameof(AnalyzerOptions.Migrate)), parse => (!parse.GetValue(noMigrate)).ToString()),
-        };
-        Option<T> Setting<T>(string name, string description, T fallback, Func<string, object?> parseText, string key)
-        {
-            var option = EnvOption(name, description, fallback, parseText);
-            settings.Add((Key(key), parse => Convert.ToString(parse.GetValue(option), CultureInfo.InvariantCulture)));
-            return option;
+            serve.Options.Add(option);
         }
-        var serve = new Command("serve", "Run the web service (the default when no command is given)")
-        {
-            address, port, db, logLevel, noMigrate,
-            Setting("--log-format", "Log output: json or text (default: json unless the output is a terminal)", LogFormat.Default,
-                text => text is LogFormat.Json or LogFormat.Text ? text : null, "LogFormat"),
-            Setting("--max-request-body-bytes", "Largest JSON request body accepted; larger ones get 413", 128L * 1024 * 1024,
-                PositiveLong, nameof(AnalyzerOptions.MaxRequestBodyBytes)),
-            Setting("--max-upload-bytes", "Largest CSV upload accepted; larger ones get 413", 1024L * 1024 * 1024,
-                PositiveLong, nameof(AnalyzerOptions.MaxUploadBytes)),
-            Setting("--confirmation-ttl-minutes", "How long a dataset confirmation link stays valid", 24 * 60,
-                PositiveInt, nameof(AnalyzerOptions.ConfirmationTtlMinutes)),
-            Setting("--cors-origins", "Origins allowed by CORS, comma separated (default: CORS off)", "", text => text, nameof(AnalyzerOptions.CorsOrigins)),
-            Setting("--shutdown-timeout", "Seconds a stopping service waits for requests in flight", 30,
-                PositiveInt, nameof(AnalyzerOptions.ShutdownTimeoutSeconds)),
-        };
-        var auth = new AuthCli();
-        auth.AddTo(serve);
-        serve.SetAction((parse, cancellationToken) => ServeAsync(
-            parse.GetValue(address)!, parse.GetValue(port), parse.GetValue(db)!, parse.GetValue(logLevel)!,
-            settings.ToDictionary(s => s.Key, s => s.Value(parse)), auth.Read(parse)));
+        serve.SetAction((parse, cancellationToken) => ServeAsync(parse, settings));
 
         var root = new RootCommand("Analyzer: stores data sets of citizens and answers analytical questions about them.")
         {
             serve,
-            DbCommand(db),
-            auth.TokenCommand(db),
+            DbCommand(db, settings),
+            new AuthCli(settings).TokenCommand(db),
         };
         foreach (var option in serve.Options)
         {
@@ -91,61 +59,76 @@ public static class AnalyzerCli
         return root;
     }
 
-    private static string Key(string setting) => $"{AnalyzerOptions.Section}:{setting}";
-
-    private static object? PositiveLong(string text) =>
-        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0 ? value : null;
-
-    private static object? PositiveInt(string text) =>
-        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0 ? value : null;
-
-    private static async Task<int> ServeAsync(string address, int port, string db, string logLevel, Dictionary<string, string?> settings, AuthOptions auth)
+    private static async Task<int> ServeAsync(ParseResult parse, SettingOptions settings)
     {
-        if (!DatabaseUrl.TryParse(db, out _, out var error))
+        if (settings.Validate(parse) is { } error)
         {
             return Fail(ExitUsage, error);
         }
+        var auth = settings.Bind<AuthOptions>(parse);
         if (!AuthKeys.TryLoad(auth, out _, out var authError))
         {
             return Fail(ExitUsage, authError);
         }
-        foreach (var (key, value) in auth.ToSettings())
+        var web = settings.Bind<WebOptions>(parse);
+        var configuration = settings.ToConfiguration(parse).ToDictionary();
+        configuration["Logging:LogLevel:Default"] = web.LogLevel.ToString();
+        configuration["Logging:LogLevel:Microsoft.AspNetCore"] = (web.LogLevel < LogLevel.Warning ? LogLevel.Warning : web.LogLevel).ToString();
+        var address = web.ApiAddress.Contains(':', StringComparison.Ordinal) ? $"[{web.ApiAddress}]" : web.ApiAddress;
+        // Settings the CLI has not checked (a configuration file's) fail at build or start: one line too, before any migration.
+        WebApplication app;
+        try
         {
-            settings[key] = value;
+            app = Program.BuildWebApp(configuration, $"http://{address}:{web.ApiPort}");
         }
-        settings["Logging:LogLevel:Default"] = logLevel;
-        settings["Logging:LogLevel:Microsoft.AspNetCore"] =
-            Array.IndexOf(LogLevels, logLevel) < Array.IndexOf(LogLevels, "Warning") ? "Warning" : logLevel;
-        var app = Program.BuildWebApp(settings, $"http://{(address.Contains(':', StringComparison.Ordinal) ? $"[{address}]" : address)}:{port}");
+        catch (OptionsValidationException e)
+        {
+            return Fail(ExitUsage, e.Message);
+        }
         await using (app)
         {
-            if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AnalyzerOptions>>().Value.Migrate)
+            try
             {
-                try
-                {
-                    var applied = await app.Services.GetRequiredService<Migrator>().UpgradeAsync(null, app.Lifetime.ApplicationStopping);
-                    foreach (var migration in applied)
-                    {
-                        app.Logger.LogInformation("Applied migration {Version} {Name}", migration.Version, migration.Name);
-                    }
-                }
-                catch (Exception e) when (e is System.Data.Common.DbException or System.Net.Sockets.SocketException or TimeoutException)
-                {
-                    return Fail(ExitFailure, $"cannot migrate the database: {e.Message}");
-                }
+                app.Services.GetService<IStartupValidator>()?.Validate();
+            }
+            catch (Exception e) when (e is OptionsValidationException or AggregateException { InnerException: OptionsValidationException })
+            {
+                return Fail(ExitUsage, e is AggregateException all ? string.Join("; ", all.InnerExceptions.Select(i => i.Message)) : e.Message);
+            }
+            if (!app.Services.GetRequiredService<IOptions<StorageOptions>>().Value.NoMigrate && await MigrateAsync(app) is { } migrateError)
+            {
+                return Fail(ExitFailure, migrateError);
             }
             await app.RunAsync();
         }
         return 0;
     }
 
-    private static Command DbCommand(Option<string> db)
+    /// <summary>Applies pending migrations; the error line when the database cannot be migrated.</summary>
+    private static async Task<string?> MigrateAsync(WebApplication app)
+    {
+        try
+        {
+            var applied = await app.Services.GetRequiredService<Migrator>().UpgradeAsync(null, app.Lifetime.ApplicationStopping);
+            foreach (var migration in applied)
+            {
+                app.Logger.LogInformation("Applied migration {Version} {Name}", migration.Version, migration.Name);
+            }
+            return null;
+        }
+        catch (Exception e) when (e is System.Data.Common.DbException or System.Net.Sockets.SocketException or TimeoutException)
+        {
+            return $"cannot migrate the database: {e.Message}";
+        }
+    }
+
+    private static Command DbCommand(Option<string> db, SettingOptions settings)
     {
         var command = new Command("db", "Schema migrations: upgrade, downgrade, current, history");
 
         var upgradeTarget = new Argument<string>("TARGET") { Description = "Version to upgrade to, or head", DefaultValueFactory = _ => "head" };
         var upgrade = new Command("upgrade", "Apply migrations up to TARGET (default: head)") { db, upgradeTarget };
-        upgrade.SetAction((parse, cancellationToken) => WithMigrator(parse.GetValue(db)!, async migrator =>
+        upgrade.SetAction((parse, cancellationToken) => WithMigrator(parse, settings, async migrator =>
         {
             var target = parse.GetValue(upgradeTarget)!;
             int? version = target.Equals("head", StringComparison.OrdinalIgnoreCase) ? null : ParseVersion(target);
@@ -158,7 +141,7 @@ public static class AnalyzerCli
 
         var downgradeTarget = new Argument<string>("TARGET") { Description = "Version to downgrade to, or base (no tables)" };
         var downgrade = new Command("downgrade", "Revert migrations above TARGET") { db, downgradeTarget };
-        downgrade.SetAction((parse, cancellationToken) => WithMigrator(parse.GetValue(db)!, async migrator =>
+        downgrade.SetAction((parse, cancellationToken) => WithMigrator(parse, settings, async migrator =>
         {
             var target = parse.GetValue(downgradeTarget)!;
             var version = target.Equals("base", StringComparison.OrdinalIgnoreCase) ? 0 : ParseVersion(target);
@@ -170,11 +153,11 @@ public static class AnalyzerCli
         }));
 
         var current = new Command("current", "Print the applied schema version") { db };
-        current.SetAction((parse, cancellationToken) => WithMigrator(parse.GetValue(db)!, async migrator =>
+        current.SetAction((parse, cancellationToken) => WithMigrator(parse, settings, async migrator =>
             Console.WriteLine($"{await migrator.CurrentAsync(cancellationToken):D4} (head: {migrator.Head:D4})")));
 
         var history = new Command("history", "List every migration and when it was applied") { db };
-        history.SetAction((parse, cancellationToken) => WithMigrator(parse.GetValue(db)!, async migrator =>
+        history.SetAction((parse, cancellationToken) => WithMigrator(parse, settings, async migrator =>
         {
             foreach (var state in await migrator.HistoryAsync(cancellationToken))
             {
@@ -195,15 +178,15 @@ public static class AnalyzerCli
             ? version
             : throw new ArgumentOutOfRangeException(nameof(text), text, $"'{text}' is not a migration version");
 
-    private static async Task<int> WithMigrator(string databaseUrl, Func<Migrator, Task> run)
+    private static async Task<int> WithMigrator(ParseResult parse, SettingOptions settings, Func<Migrator, Task> run)
     {
-        if (!DatabaseUrl.TryParse(databaseUrl, out _, out var error))
+        if (settings.Validate(parse) is { } error)
         {
             return Fail(ExitUsage, error);
         }
         try
         {
-            await using var store = StorageServices.Open(databaseUrl);
+            await using var store = StorageServices.Open(settings.Bind<StorageOptions>(parse).Db);
             await run(new Migrator(store));
             return 0;
         }
@@ -221,36 +204,5 @@ public static class AnalyzerCli
     {
         Console.Error.WriteLine($"analyzer: {message}");
         return exitCode;
-    }
-
-    private static object? ParseBool(string text) => text.ToUpperInvariant() switch
-    {
-        "1" or "TRUE" or "YES" or "ON" => (object)true,
-        "0" or "FALSE" or "NO" or "OFF" or "" => false,
-        _ => null,
-    };
-
-    /// <summary>An option whose default comes from ANALYZER_&lt;NAME&gt; when that is set.</summary>
-    internal static Option<T> EnvOption<T>(string name, string description, T fallback, Func<string, object?> parse)
-    {
-        var variable = "ANALYZER_" + name.TrimStart('-').Replace('-', '_').ToUpperInvariant();
-        return new Option<T>(name)
-        {
-            Description = $"{description} [env: {variable}]",
-            DefaultValueFactory = result =>
-            {
-                var value = Environment.GetEnvironmentVariable(variable);
-                if (value is null)
-                {
-                    return fallback;
-                }
-                if (parse(value) is T parsed)
-                {
-                    return parsed;
-                }
-                result.AddError($"{variable}='{value}' is not a valid value for {name}");
-                return fallback;
-            },
-        };
     }
 }

@@ -49,15 +49,15 @@ public static class ConfirmationsApi
             .AllowAnonymous();
     }
 
-    private static Task<IResult> RequestCreate(string name, HttpRequest request, DatasetRows rows, DatasetConfirmations confirmations, TimeProvider time, IOptions<AnalyzerOptions> options, CancellationToken cancellationToken) =>
+    private static Task<IResult> RequestCreate(string name, HttpRequest request, DatasetRows rows, DatasetConfirmations confirmations, TimeProvider time, IOptions<DatasetsOptions> options, CancellationToken cancellationToken) =>
         RequestChange(name, null, request, rows, confirmations, time, options.Value, cancellationToken);
 
-    private static Task<IResult> RequestUpdate(string name, long id, HttpRequest request, DatasetRows rows, DatasetConfirmations confirmations, TimeProvider time, IOptions<AnalyzerOptions> options, CancellationToken cancellationToken) =>
+    private static Task<IResult> RequestUpdate(string name, long id, HttpRequest request, DatasetRows rows, DatasetConfirmations confirmations, TimeProvider time, IOptions<DatasetsOptions> options, CancellationToken cancellationToken) =>
         RequestChange(name, id, request, rows, confirmations, time, options.Value, cancellationToken);
 
     /// <summary>Validates a change given in the query string and stores it behind a single-use random token.</summary>
     private static async Task<IResult> RequestChange(string name, long? id, HttpRequest request, DatasetRows rows, DatasetConfirmations confirmations,
-        TimeProvider time, AnalyzerOptions options, CancellationToken cancellationToken)
+        TimeProvider time, DatasetsOptions options, CancellationToken cancellationToken)
     {
         await using var transaction = await rows.BeginWriteAsync(name, cancellationToken);
         if (transaction.Dataset is not { } dataset)

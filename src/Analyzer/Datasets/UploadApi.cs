@@ -40,7 +40,7 @@ public static class UploadApi
         .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
 
     private static async Task<IResult> Upload(
-        HttpRequest request, DatasetUploads uploads, IOptions<AnalyzerOptions> options, CancellationToken cancellationToken,
+        HttpRequest request, DatasetUploads uploads, IOptions<DatasetsOptions> options, CancellationToken cancellationToken,
         [FromQuery] string? name, [FromQuery] string? delimiter, [FromQuery] string? header, [FromQuery] string? columns,
         [FromQuery(Name = "null")] string? nullMarker, [FromQuery] string? mode)
     {

@@ -12,29 +12,20 @@ public interface IPurge
     Task<int> PurgeAsync(DateTimeOffset now, CancellationToken cancellationToken);
 }
 
-/// <summary>Settings of the housekeeping timer (configuration section <c>Analyzer:Housekeeping</c>).</summary>
-public sealed class HousekeepingOptions
-{
-    public const string Section = "Analyzer:Housekeeping";
-
-    /// <summary>How often every <see cref="IPurge"/> runs (the first time one interval after start); 0 turns housekeeping off.</summary>
-    public int IntervalMinutes { get; set; } = 60;
-}
-
 /// <summary>
 /// Runs every registered <see cref="IPurge"/> on a timer of the service's <see cref="TimeProvider"/>. A purge
 /// that fails (the database is down) is logged and tried again at the next tick; it never stops the service.
 /// </summary>
 public sealed class Housekeeping(
-    IEnumerable<IPurge> purges, TimeProvider time, IOptions<HousekeepingOptions> options, ILogger<Housekeeping> logger) : BackgroundService
+    IEnumerable<IPurge> purges, TimeProvider time, IOptions<StorageOptions> options, ILogger<Housekeeping> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (options.Value.IntervalMinutes <= 0)
+        if (options.Value.PurgeIntervalMinutes <= 0)
         {
             return;
         }
-        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(options.Value.IntervalMinutes), time);
+        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(options.Value.PurgeIntervalMinutes), time);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))

@@ -8,10 +8,8 @@ public static class StorageServices
     /// <summary>Registers the one <see cref="Database"/> of the configured <c>--db</c> URL (opened on first use) and its migrator.</summary>
     public static IServiceCollection AddStorage(this IServiceCollection services)
     {
-        services.AddSingleton(provider => Open(provider.GetRequiredService<IOptions<AnalyzerOptions>>().Value.Db));
+        services.AddSingleton(provider => Open(provider.GetRequiredService<IOptions<StorageOptions>>().Value.Db));
         services.AddSingleton<Migrator>();
-        services.AddOptions<HousekeepingOptions>().BindConfiguration(HousekeepingOptions.Section)
-            .Validate(o => o.IntervalMinutes >= 0, "Analyzer:Housekeeping:IntervalMinutes must not be negative");
         services.AddHostedService<Housekeeping>();
         return services;
     }
@@ -20,7 +18,7 @@ public static class StorageServices
     {
         if (!DatabaseUrl.TryParse(databaseUrl, out var url, out var error))
         {
-            throw new OptionsValidationException(nameof(AnalyzerOptions.Db), typeof(AnalyzerOptions), [error]);
+            throw new OptionsValidationException(nameof(StorageOptions.Db), typeof(StorageOptions), [error]);
         }
         return url.Kind == DatabaseKind.Postgres ? new PostgresDatabase(url.ConnectionString) : new SqliteDatabase(url);
     }

@@ -33,7 +33,7 @@ public sealed class RequestBody : IDisposable
         {
             return (null, Problems.UnsupportedMediaType(contentType));
         }
-        var limit = request.HttpContext.RequestServices.GetRequiredService<IOptions<AnalyzerOptions>>().Value.MaxRequestBodyBytes;
+        var limit = request.HttpContext.RequestServices.GetRequiredService<IOptions<WebOptions>>().Value.MaxRequestBodyBytes;
         if (request.ContentLength > limit)
         {
             return (null, Problems.TooLarge(limit));

@@ -1,5 +1,6 @@
-using Analyzer.Storage;
 using System.IO.Compression;
+using Analyzer.Datasets;
+using Analyzer.Storage;
 using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.ResponseCompression;
@@ -11,18 +12,16 @@ using Microsoft.Extensions.Options;
 
 namespace Analyzer.Web;
 
-/// <summary>What every endpoint shares: options, the clock, problem+json errors, the id route constraint.</summary>
+/// <summary>What every endpoint shares: options (<see cref="Settings"/>), the clock, problem+json errors, the id route constraint.</summary>
 public static class WebPipeline
 {
     public static IServiceCollection AddAnalyzerWeb(this IServiceCollection services)
     {
-        services.AddOptions<AnalyzerOptions>()
-            .BindConfiguration(AnalyzerOptions.Section)
-            .Validate(o => DatabaseUrl.TryParse(o.Db, out _, out _), "Analyzer:Db is not a valid database URL")
-            .Validate(o => o.MaxRequestBodyBytes > 0, "Analyzer:MaxRequestBodyBytes must be positive")
-            .ValidateOnStart();
+        services.AddSettings<WebOptions>();
+        services.AddSettings<StorageOptions>();
+        services.AddSettings<DatasetsOptions>();
         services.AddOptions<KestrelServerOptions>()
-            .Configure<IOptions<AnalyzerOptions>>((kestrel, analyzer) => kestrel.Limits.MaxRequestBodySize = analyzer.Value.MaxRequestBodyBytes);
+            .Configure<IOptions<WebOptions>>((kestrel, web) => kestrel.Limits.MaxRequestBodySize = web.Value.MaxRequestBodyBytes);
         services.TryAddSingleton(TimeProvider.System);
         services.Configure<RouteOptions>(routes => routes.SetParameterPolicy<IdRouteConstraint>("id"));
         services.AddResponseCompression(options =>
@@ -36,9 +35,9 @@ public static class WebPipeline
         services.Configure<BrotliCompressionProviderOptions>(options => options.Level = CompressionLevel.Fastest);
         services.Configure<GzipCompressionProviderOptions>(options => options.Level = CompressionLevel.Fastest);
         services.AddCors();
-        services.AddOptions<CorsOptions>().Configure<IOptions<AnalyzerOptions>>((cors, analyzer) =>
+        services.AddOptions<CorsOptions>().Configure<IOptions<WebOptions>>((cors, web) =>
         {
-            var origins = analyzer.Value.CorsOrigins.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var origins = web.Value.CorsOrigins.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             if (origins.Length > 0)
             {
                 cors.AddDefaultPolicy(policy => policy
@@ -48,8 +47,8 @@ public static class WebPipeline
                     .WithExposedHeaders(RequestLogging.RequestIdHeader, "Location"));
             }
         });
-        services.AddOptions<HostOptions>().Configure<IOptions<AnalyzerOptions>>((host, analyzer) =>
-            host.ShutdownTimeout = TimeSpan.FromSeconds(analyzer.Value.ShutdownTimeoutSeconds));
+        services.AddOptions<HostOptions>().Configure<IOptions<WebOptions>>((host, web) =>
+            host.ShutdownTimeout = TimeSpan.FromSeconds(web.Value.ShutdownTimeoutSeconds));
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
         {
             context.ProblemDetails.Detail ??= context.ProblemDetails.Status switch

@@ -41,10 +41,10 @@ public static class TestKeys
     /// <summary>Authentication on with both keys, an issuer and an audience.</summary>
     public static IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
-        ["Analyzer:Auth:SecretFile"] = SecretFile,
-        ["Analyzer:Auth:PublicKeyFile"] = PublicKeyFile,
-        ["Analyzer:Auth:Issuer"] = Issuer,
-        ["Analyzer:Auth:Audience"] = Audience,
+        ["Analyzer:AUTH_SECRET_FILE"] = SecretFile,
+        ["Analyzer:AUTH_PUBLIC_KEY_FILE"] = PublicKeyFile,
+        ["Analyzer:AUTH_ISSUER"] = Issuer,
+        ["Analyzer:AUTH_AUDIENCE"] = Audience,
     };
 
     /// <summary>A clock skew well above the default one.</summary>
@@ -53,7 +53,7 @@ public static class TestKeys
     /// <summary><see cref="Settings"/> with a clock skew of <see cref="LenientClockSkewSeconds"/>.</summary>
     public static IReadOnlyDictionary<string, string?> LenientSettings => new Dictionary<string, string?>(Settings)
     {
-        ["Analyzer:Auth:ClockSkewSeconds"] = LenientClockSkewSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Analyzer:AUTH_CLOCK_SKEW"] = LenientClockSkewSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 
     /// <summary>A token as <c>analyzer token issue</c> makes it, valid for an hour from now.</summary>

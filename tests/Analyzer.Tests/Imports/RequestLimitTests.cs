@@ -8,7 +8,7 @@ namespace Analyzer.Tests.Imports;
 public sealed class SmallBodyLimitApp : SqliteApp
 {
     protected override IReadOnlyDictionary<string, string?> Settings =>
-        new Dictionary<string, string?> { ["Analyzer:MaxRequestBodyBytes"] = "2048" };
+        new Dictionary<string, string?> { ["Analyzer:MAX_REQUEST_BODY_BYTES"] = "2048" };
 }
 
 public sealed class RequestLimitTests(SmallBodyLimitApp app) : IClassFixture<SmallBodyLimitApp>

@@ -38,7 +38,7 @@ public abstract class AnalyzerApp : WebApplicationFactory<Program>, IAsyncLifeti
     /// <summary>The service's clock: <see cref="Clock"/>, unless a test needs timers that it drives.</summary>
     protected virtual TimeProvider Time => Clock;
 
-    /// <summary>Extra configuration keys (Analyzer:MaxRequestBodyBytes, ...).</summary>
+    /// <summary>Extra configuration keys (Analyzer:MAX_REQUEST_BODY_BYTES, ...: Analyzer: and the variable without ANALYZER_).</summary>
     protected virtual IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>();
 
     /// <summary>Creates the database and returns its URL, or null when this back end is unavailable (its tests are skipped).</summary>
@@ -57,7 +57,7 @@ public abstract class AnalyzerApp : WebApplicationFactory<Program>, IAsyncLifeti
     {
         builder.UseEnvironment("Production");
         builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(
-            new Dictionary<string, string?>(Settings) { ["Analyzer:Db"] = DatabaseUrl }));
+            new Dictionary<string, string?>(Settings) { ["Analyzer:DB"] = DatabaseUrl }));
         builder.ConfigureServices(services => services.AddSingleton(Time));
         builder.ConfigureLogging(logging => logging.AddProvider(Logs));
     }

@@ -697,8 +697,8 @@ public sealed class SmallLimitsApp : SqliteApp
 {
     protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
-        ["Analyzer:MaxRequestBodyBytes"] = "2048",
-        ["Analyzer:MaxUploadBytes"] = "4096",
+        ["Analyzer:MAX_REQUEST_BODY_BYTES"] = "2048",
+        ["Analyzer:MAX_UPLOAD_BYTES"] = "4096",
     };
 }
 

@@ -138,7 +138,7 @@ public sealed class CorsApp : SqliteApp
     public const string Origin = "https://analysts.example";
 
     protected override IReadOnlyDictionary<string, string?> Settings =>
-        new Dictionary<string, string?> { ["Analyzer:CorsOrigins"] = $"{Origin}, https://other.example" };
+        new Dictionary<string, string?> { ["Analyzer:CORS_ORIGINS"] = $"{Origin}, https://other.example" };
 }
 
 public sealed class CorsTests(CorsApp app) : IClassFixture<CorsApp>
@@ -179,7 +179,7 @@ public sealed class CorsTests(CorsApp app) : IClassFixture<CorsApp>
 public sealed class UnreachableDatabaseApp : AnalyzerApp
 {
     protected override IReadOnlyDictionary<string, string?> Settings =>
-        new Dictionary<string, string?> { ["Analyzer:Migrate"] = "false" };
+        new Dictionary<string, string?> { ["Analyzer:NO_MIGRATE"] = "true" };
 
     protected override Task<string?> CreateDatabaseAsync() =>
         Task.FromResult<string?>("postgresql://analyzer@127.0.0.1:1/analyzer?connect_timeout=1");

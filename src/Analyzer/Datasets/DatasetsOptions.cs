@@ -1,0 +1,20 @@
+using System.ComponentModel.DataAnnotations;
+
+using Analyzer.Web;
+
+namespace Analyzer.Datasets;
+
+/// <summary>
+/// Settings of CSV datasets. See <see cref="Settings"/>.
+/// </summary>
+public sealed class DatasetsOptions
+{
+    [ConfigurationKeyName("MAX_UPLOAD_BYTES"), Setting("Largest CSV upload accepted; larger ones get 413"), Range(1, long.MaxValue)]
+    public long MaxUploadBytes { get; set; } = 1024L * 1024 * 1024;
+
+    [ConfigurationKeyName("CONFIRMATION_TTL_MINUTES"), Setting("How long a dataset confirmation link stays valid"), Range(1, int.MaxValue)]
+    public int ConfirmationTtlMinutes { get; set; } = 24 * 60;
+
+    [ConfigurationKeyName("MAX_CONCURRENT_UPLOADS"), Setting("How many CSV uploads are processed at once (default: twice the processor count)"), Range(1, int.MaxValue)]
+    public int MaxConcurrentUploads { get; set; } = 2 * Environment.ProcessorCount;
+}
