@@ -129,7 +129,7 @@ public sealed class DatasetStore(ICitizenStore database, TimeProvider time)
             {
                 return new UploadOutcome(UploadStatus.NotCompatible, Problem: problem);
             }
-            var appended = await LoadAsync(connection, transaction, existing.Name, existing.Columns, csv.ReadRowsAs(file, [.. existing.Columns.Select(c => c.Type)]), cancellationToken);
+            var appended = await LoadAsync(connection, transaction, existing.Name, existing.Columns, csv.ReadRowsAs(file, [.. existing.Columns.Select(c => c.Type)], cancellationToken), cancellationToken);
             dataset = existing with { RowCount = existing.RowCount + appended, UpdatedAt = now };
         }
         else
@@ -141,7 +141,7 @@ public sealed class DatasetStore(ICitizenStore database, TimeProvider time)
             var columns = csv.Columns.Select(c => new DatasetColumn(c.Name, c.Type, c.Nullable)).ToArray();
             var ddl = Ddl.CreateTable(Kind, name, columns);
             await ExecuteAsync(connection, transaction, ddl, cancellationToken);
-            var rows = await LoadAsync(connection, transaction, name, columns, csv.ReadRows(file), cancellationToken);
+            var rows = await LoadAsync(connection, transaction, name, columns, csv.ReadRows(file, cancellationToken), cancellationToken);
             dataset = new Dataset(name, columns, ddl, sourceFile, rows, existing?.CreatedAt ?? now, now);
         }
         await SaveCatalogAsync(connection, transaction, dataset, cancellationToken);

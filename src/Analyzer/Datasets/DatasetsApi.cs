@@ -211,7 +211,7 @@ public static class DatasetsApi
             };
             try
             {
-                var csv = CsvTable.Scan(upload.File, csvOptions);
+                var csv = await CsvTable.ScanAsync(upload.File, csvOptions, cancellationToken);
                 upload.File.Position = 0;
                 var outcome = await store.UploadAsync(tableName!, upload.FileName, csv, upload.File, uploadMode!.Value, cancellationToken);
                 return outcome.Status switch
