@@ -65,6 +65,7 @@ public static class AnalyzerCli
                 PositiveLong, nameof(AnalyzerOptions.MaxRequestBodyBytes)),
             Setting("--max-upload-bytes", "Largest CSV upload accepted; larger ones get 413", 1024L * 1024 * 1024,
                 PositiveLong, nameof(AnalyzerOptions.MaxUploadBytes)),
+            Setting("--max-concurrent-uploads", "Uploads and imports handled at once; more get 503 (default: 2 x cores)", 2 * Environment.ProcessorCount, PositiveInt, nameof(AnalyzerOptions.MaxConcurrentUploads)),
             Setting("--confirmation-ttl-minutes", "How long a dataset confirmation link stays valid", 24 * 60,
                 PositiveInt, nameof(AnalyzerOptions.ConfirmationTtlMinutes)),
             Setting("--cors-origins", "Origins allowed by CORS, comma separated (default: CORS off)", "", text => text, nameof(AnalyzerOptions.CorsOrigins)),

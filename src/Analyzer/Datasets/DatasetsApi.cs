@@ -22,13 +22,13 @@ public static class DatasetsApi
     public static RouteGroupBuilder MapDatasets(this IEndpointRouteBuilder app)
     {
         app.MapPost("/upload", Upload).WithTags("Datasets").WithName("UploadAlias").WithSummary("Alias of POST /datasets")
-            .WithUploadDocs()
+            .WithUploadDocs().WithUploadLimit()
             .RequireAnalyzerScopes();
 
         var datasets = app.MapGroup("/datasets").WithTags("Datasets").RequireAnalyzerScopes()
             .DocumentsParameters(DatasetParameters.Name);
         datasets.MapPost("", Upload).WithName("UploadDataset").WithSummary("Upload a CSV file as a new typed table")
-            .WithUploadDocs();
+            .WithUploadDocs().WithUploadLimit();
         datasets.MapGet("", List).WithName("ListDatasets").WithSummary("List the datasets")
             .ProducesContract(StatusCodes.Status200OK, DatasetSchemas.DatasetList, "Every dataset, by name.", DatasetExamples.DatasetList);
         datasets.MapGet("/{name}", Get).WithName("GetDataset").WithSummary("Show a dataset: columns, row count, DDL")

@@ -18,6 +18,9 @@ public sealed class AnalyzerOptions
     /// <summary>Largest CSV upload accepted; larger ones get 413.</summary>
     public long MaxUploadBytes { get; set; } = 1024L * 1024 * 1024;
 
+    /// <summary>How many uploads and imports run at once; one more gets 503 with Retry-After.</summary>
+    public int MaxConcurrentUploads { get; set; } = 2 * Environment.ProcessorCount;
+
     /// <summary>How long a confirmation link of a dataset change stays valid.</summary>
     public int ConfirmationTtlMinutes { get; set; } = 24 * 60;
 

@@ -20,6 +20,7 @@ public static class WebPipeline
             .BindConfiguration(AnalyzerOptions.Section)
             .Validate(o => DatabaseUrl.TryParse(o.Db, out _, out _), "Analyzer:Db is not a valid database URL")
             .Validate(o => o.MaxRequestBodyBytes > 0, "Analyzer:MaxRequestBodyBytes must be positive")
+            .Validate(o => o.MaxConcurrentUploads > 0, "Analyzer:MaxConcurrentUploads must be positive")
             .ValidateOnStart();
         services.AddOptions<KestrelServerOptions>()
             .Configure<IOptions<AnalyzerOptions>>((kestrel, analyzer) => kestrel.Limits.MaxRequestBodySize = analyzer.Value.MaxRequestBodyBytes);
@@ -35,6 +36,7 @@ public static class WebPipeline
         // Fastest: a 10,000-citizen answer still shrinks 7.5× (2.4 MB to 330 KB); higher levels cost far more CPU per request.
         services.Configure<BrotliCompressionProviderOptions>(options => options.Level = CompressionLevel.Fastest);
         services.Configure<GzipCompressionProviderOptions>(options => options.Level = CompressionLevel.Fastest);
+        services.AddUploadLimit();
         services.AddCors();
         services.AddOptions<CorsOptions>().Configure<IOptions<AnalyzerOptions>>((cors, analyzer) =>
         {
@@ -45,7 +47,7 @@ public static class WebPipeline
                     .WithOrigins(origins)
                     .AllowAnyHeader()
                     .AllowAnyMethod()
-                    .WithExposedHeaders(RequestLogging.RequestIdHeader, "Location"));
+                    .WithExposedHeaders(RequestLogging.RequestIdHeader, "Location", "Retry-After"));
             }
         });
         services.AddOptions<HostOptions>().Configure<IOptions<AnalyzerOptions>>((host, analyzer) =>
@@ -77,6 +79,7 @@ public static class WebPipeline
         app.Use(RejectTrailingSlash);
         app.UseCors();
         app.Use(AnswerOptionsWithAllow);
+        app.UseRateLimiter();
         return app;
     }
 
