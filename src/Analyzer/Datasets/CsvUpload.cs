@@ -11,8 +11,16 @@ namespace Analyzer.Datasets;
 /// Takes an uploaded CSV (a multipart field <c>file</c> or a <c>text/csv</c> body) to a temporary file,
 /// so that it can be read twice (infer the types, then load) without holding it in memory.
 /// </summary>
+/// <remarks>
+/// The file is <c>analyzer-upload-*.csv</c> in the temporary directory (<c>$TMPDIR</c>, else <c>/tmp</c>), opened
+/// delete-on-close: it is removed when the upload is disposed, whatever ended the request — success, a refusal,
+/// an error, or the client going away — and by <see cref="ReceiveAsync"/> itself when it does not return one.
+/// </remarks>
 public sealed class CsvUpload : IAsyncDisposable
 {
+    /// <summary>How the names of spooled uploads in the temporary directory start.</summary>
+    public const string SpoolPrefix = "analyzer-upload-";
+
     private CsvUpload(FileStream file, string? fileName) => (File, FileName) = (file, fileName);
 
     /// <summary>The spooled bytes; deleted when this is disposed.</summary>
@@ -39,8 +47,8 @@ public sealed class CsvUpload : IAsyncDisposable
         {
             return (null, Problems.UnsupportedMediaType(request.ContentType, "multipart/form-data (field \"file\") or text/csv"));
         }
-        var file = new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 64 * 1024,
-            FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        var file = new FileStream(Path.Combine(Path.GetTempPath(), $"{SpoolPrefix}{Guid.NewGuid():N}.csv"), FileMode.CreateNew, FileAccess.ReadWrite,
+            FileShare.None, 64 * 1024, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
         try
         {
             string? fileName = null;

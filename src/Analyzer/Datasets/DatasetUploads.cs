@@ -31,7 +31,7 @@ public sealed class DatasetUploads(Database database, DatasetCatalog catalog, Ti
             {
                 return new UploadOutcome(UploadStatus.NotCompatible, Problem: problem);
             }
-            var appended = await LoadAsync(session, existing.Name, existing.Columns, csv.ReadRowsAs(file, [.. existing.Columns.Select(c => c.Type)]), cancellationToken);
+            var appended = await LoadAsync(session, existing.Name, existing.Columns, csv.ReadRowsAs(file, [.. existing.Columns.Select(c => c.Type)], cancellationToken), cancellationToken);
             dataset = existing with { RowCount = existing.RowCount + appended, UpdatedAt = now };
         }
         else
@@ -43,7 +43,7 @@ public sealed class DatasetUploads(Database database, DatasetCatalog catalog, Ti
             var columns = csv.Columns.Select(c => new DatasetColumn(c.Name, c.Type, c.Nullable)).ToArray();
             var ddl = Ddl.CreateTable(database.Dialect, name, columns);
             await session.ExecuteAsync(ddl, cancellationToken);
-            var rows = await LoadAsync(session, name, columns, csv.ReadRows(file), cancellationToken);
+            var rows = await LoadAsync(session, name, columns, csv.ReadRows(file, cancellationToken), cancellationToken);
             dataset = new Dataset(name, columns, ddl, sourceFile, rows, existing?.CreatedAt ?? now, now, DatasetCatalog.NewVersion());
         }
         await catalog.SaveAsync(session, dataset, cancellationToken);

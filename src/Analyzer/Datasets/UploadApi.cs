@@ -15,11 +15,11 @@ public static class UploadApi
     public static void MapUpload(this IEndpointRouteBuilder app, RouteGroupBuilder datasets)
     {
         app.MapPost("/upload", Upload).WithTags("Datasets").WithName("UploadAlias").WithSummary("Alias of POST /datasets")
-            .WithUploadDocs()
+            .WithUploadDocs().WithUploadLimit()
             .RequireAnalyzerScopes();
 
         datasets.MapPost("", Upload).WithName("UploadDataset").WithSummary("Upload a CSV file as a new typed table")
-            .WithUploadDocs();
+            .WithUploadDocs().WithUploadLimit();
     }
 
     /// <summary>The document's view of an upload (POST /datasets and its alias POST /upload): parameters, bodies, answers.</summary>
@@ -105,7 +105,7 @@ public static class UploadApi
             };
             try
             {
-                var csv = CsvTable.Scan(upload.File, csvOptions);
+                var csv = await CsvTable.ScanAsync(upload.File, csvOptions, cancellationToken);
                 upload.File.Position = 0;
                 var outcome = await uploads.UploadAsync(tableName!, upload.FileName, csv, upload.File, uploadMode!.Value, cancellationToken);
                 return outcome.Status switch

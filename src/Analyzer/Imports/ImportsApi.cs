@@ -23,7 +23,8 @@ public static class ImportsApi
             .ProducesContract(StatusCodes.Status201Created, ContractSchemas.ImportCreated, "Stored; the new import's id.", ContractExamples.ImportCreated)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .WithUploadLimit();
         group.MapGet("/{import_id:id}/citizens", GetCitizens).WithName("GetCitizens")
             .WithSummary("Read every citizen of an import with its relatives")
             .ProducesContract(StatusCodes.Status200OK, ContractSchemas.CitizenList, "Every citizen of the import, in no particular order.", ContractExamples.Citizens)

@@ -34,6 +34,7 @@ public static class WebPipeline
         // Fastest: a 10,000-citizen answer still shrinks 7.5× (2.4 MB to 330 KB); higher levels cost far more CPU per request.
         services.Configure<BrotliCompressionProviderOptions>(options => options.Level = CompressionLevel.Fastest);
         services.Configure<GzipCompressionProviderOptions>(options => options.Level = CompressionLevel.Fastest);
+        services.AddUploadLimit();
         services.AddCors();
         services.AddOptions<CorsOptions>().Configure<IOptions<WebOptions>>((cors, web) =>
         {
@@ -44,7 +45,7 @@ public static class WebPipeline
                     .WithOrigins(origins)
                     .AllowAnyHeader()
                     .AllowAnyMethod()
-                    .WithExposedHeaders(RequestLogging.RequestIdHeader, "Location"));
+                    .WithExposedHeaders(RequestLogging.RequestIdHeader, "Location", "Retry-After"));
             }
         });
         services.AddOptions<HostOptions>().Configure<IOptions<WebOptions>>((host, web) =>
@@ -76,6 +77,7 @@ public static class WebPipeline
         app.Use(RejectTrailingSlash);
         app.UseCors();
         app.Use(AnswerOptionsWithAllow);
+        app.UseRateLimiter();
         return app;
     }
 

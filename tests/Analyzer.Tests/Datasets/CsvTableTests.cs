@@ -1,3 +1,4 @@
+using System.Text;
 using Analyzer.Datasets.Csv;
 using static Analyzer.Tests.Datasets.CsvTestStreams;
 
@@ -11,7 +12,19 @@ public sealed class CsvTableTests
 
     private static readonly CsvOptions AirportOptions = new() { Header = false, Columns = AirportColumns, NullMarker = "\\N" };
 
-    private static CsvTable Scan(string csv, CsvOptions? options = null) => CsvTable.Scan(Utf8(csv), options ?? new CsvOptions());
+    /// <summary>Scans synchronously, and again with <see cref="CsvTable.ScanAsync"/> seven bytes per read: both must agree.</summary>
+    private static CsvTable Scan(string csv, CsvOptions? options = null)
+    {
+        var table = CsvTable.Scan(Utf8(csv), options ?? new CsvOptions());
+        var scanned = ScanAsynchronously(csv, options);
+        Assert.Equal(table.Dialect, scanned.Dialect);
+        Assert.Equal(table.Columns, scanned.Columns);
+        Assert.Equal(table.RowCount, scanned.RowCount);
+        return table;
+    }
+
+    private static CsvTable ScanAsynchronously(string csv, CsvOptions? options) =>
+        Task.Run(() => CsvTable.ScanAsync(TrickleAsync(Encoding.UTF8.GetBytes(csv), chunk: 7), options ?? new CsvOptions())).GetAwaiter().GetResult();
 
     private static List<object?[]> Rows(string csv, CsvOptions? options = null)
     {
@@ -19,8 +32,12 @@ public sealed class CsvTableTests
         return [.. table.ReadRows(Utf8(csv))];
     }
 
-    private static CsvFormatException Error(string csv, CsvOptions? options = null) =>
-        Assert.Throws<CsvFormatException>(() => Scan(csv, options));
+    private static CsvFormatException Error(string csv, CsvOptions? options = null)
+    {
+        var error = Assert.Throws<CsvFormatException>(() => Scan(csv, options));
+        Assert.Equal(error.Message, Assert.Throws<CsvFormatException>(() => ScanAsynchronously(csv, options)).Message);
+        return error;
+    }
 
     private static string Describe(CsvColumn column) => $"{column.Name} {column.Type.ToApiName()}{(column.Nullable ? " null" : "")}";
 

@@ -21,16 +21,34 @@ public sealed class CsvTokenizerTests
         return records;
     }
 
-    /// <summary>Reads the text whole and again one and three bytes per read; all three must agree.</summary>
+    /// <summary><see cref="Read(byte[], char, int)"/> through <see cref="CsvTokenizer.ReadRecordAsync"/>, each read yielding.</summary>
+    private static List<(int Line, string[] Fields)> ReadAsynchronously(byte[] bytes, char delimiter = ',', int chunk = int.MaxValue) =>
+        Task.Run(async () =>
+        {
+            var tokenizer = CsvTokenizer.Open(TrickleAsync(bytes, chunk), new CsvDialect(delimiter));
+            var records = new List<(int, string[])>();
+            while (await tokenizer.ReadRecordAsync())
+            {
+                var record = tokenizer.Current;
+                records.Add((record.Line, record.ToArray().Select(f => f.WasQuoted ? $"[{f.Value}]" : f.Value).ToArray()));
+            }
+            return records;
+        }).GetAwaiter().GetResult();
+
+    /// <summary>
+    /// Reads the text whole and again one and three bytes per read, synchronously and asynchronously; all must agree.
+    /// </summary>
     private static List<(int Line, string[] Fields)> Read(string csv, char delimiter = ',')
     {
         var bytes = Encoding.UTF8.GetBytes(csv);
         var whole = Read(bytes, delimiter);
         foreach (var chunk in new[] { 1, 3 })
         {
-            var trickled = Read(bytes, delimiter, chunk);
-            Assert.Equal(whole.Select(r => r.Line), trickled.Select(r => r.Line));
-            Assert.Equal(whole.Select(r => r.Fields), trickled.Select(r => r.Fields));
+            foreach (var trickled in new[] { Read(bytes, delimiter, chunk), ReadAsynchronously(bytes, delimiter, chunk) })
+            {
+                Assert.Equal(whole.Select(r => r.Line), trickled.Select(r => r.Line));
+                Assert.Equal(whole.Select(r => r.Fields), trickled.Select(r => r.Fields));
+            }
         }
         return whole;
     }
@@ -42,6 +60,8 @@ public sealed class CsvTokenizerTests
         var whole = Assert.Throws<CsvFormatException>(() => Read(bytes));
         var trickled = Assert.Throws<CsvFormatException>(() => Read(bytes, chunk: 1));
         Assert.Equal(whole.Message, trickled.Message);
+        var asynchronous = Assert.Throws<CsvFormatException>(() => ReadAsynchronously(bytes, chunk: 1));
+        Assert.Equal(whole.Message, asynchronous.Message);
         return whole;
     }
 

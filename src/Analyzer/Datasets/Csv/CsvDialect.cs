@@ -58,18 +58,41 @@ public sealed record CsvDialect
     /// </summary>
     public static char DetectDelimiter(Stream stream)
     {
-        if (!stream.CanSeek)
-        {
-            throw new ArgumentException("delimiter detection reads the start of the file twice: spool the upload to a seekable stream first", nameof(stream));
-        }
-        var origin = stream.Position;
-        var sample = new byte[SampleBytes];
+        var (sample, origin) = StartSample(stream);
         var length = 0;
         int read;
         while (length < sample.Length && (read = stream.Read(sample, length, sample.Length - length)) > 0)
         {
             length += read;
         }
+        return FinishSample(stream, sample, length, origin);
+    }
+
+    /// <summary><see cref="DetectDelimiter(Stream)"/> with asynchronous reads.</summary>
+    public static async Task<char> DetectDelimiterAsync(Stream stream, CancellationToken cancellationToken = default)
+    {
+        var (sample, origin) = StartSample(stream);
+        var length = 0;
+        int read;
+        while (length < sample.Length && (read = await stream.ReadAsync(sample.AsMemory(length), cancellationToken)) > 0)
+        {
+            length += read;
+        }
+        return FinishSample(stream, sample, length, origin);
+    }
+
+    private static (byte[] Sample, long Origin) StartSample(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        if (!stream.CanSeek)
+        {
+            throw new ArgumentException("delimiter detection reads the start of the file twice: spool the upload to a seekable stream first", nameof(stream));
+        }
+        return (new byte[SampleBytes], stream.Position);
+    }
+
+    private static char FinishSample(Stream stream, byte[] sample, int length, long origin)
+    {
         var wholeFile = length < sample.Length || stream.Position == stream.Length;
         stream.Position = origin;
         return DetectDelimiter(sample.AsSpan(0, length), wholeFile);

@@ -47,69 +47,72 @@ public sealed class CsvTable
         ArgumentNullException.ThrowIfNull(options);
         var dialect = new CsvDialect(options.Delimiter ?? CsvDialect.DetectDelimiter(stream));
         var tokenizer = CsvTokenizer.Open(stream, dialect);
-        if (!tokenizer.TryReadRecord(out var first))
-        {
-            throw new CsvFormatException(0, "the file is empty");
-        }
-        var width = CheckWidth(first, options);
-        string?[] sourceNames = options.Header ? first.ToValues() : new string?[width];
-        var names = ColumnNames.Normalise(options.Columns ?? (options.Header ? first.ToValues() : DefaultNames(width)));
-
-        var accumulators = new ColumnTypeAccumulator[width];
-        for (var i = 0; i < width; i++)
-        {
-            accumulators[i] = new ColumnTypeAccumulator();
-        }
-        long rows = 0;
-        if (!options.Header)
-        {
-            Accumulate(first, options, accumulators);
-            rows++;
-        }
+        var scan = new Pass1(options);
         while (tokenizer.TryReadRecord(out var record))
         {
-            CheckRowWidth(record, width, options.Header);
-            Accumulate(record, options, accumulators);
-            rows++;
+            scan.Add(record);
         }
+        return scan.Finish(dialect);
+    }
 
-        var columns = new CsvColumn[width];
-        for (var i = 0; i < width; i++)
+    /// <summary>
+    /// <see cref="Scan"/> with asynchronous reads, for a request: it stops with <see cref="OperationCanceledException"/>
+    /// once <paramref name="cancellationToken"/> is cancelled (checked before every read of the stream, that is every
+    /// 64 KiB), so a client that goes away does not leave a scan of a large file running.
+    /// </summary>
+    /// <exception cref="CsvFormatException">Anything that makes the file unusable, with its line.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
+    public static async Task<CsvTable> ScanAsync(Stream stream, CsvOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(options);
+        cancellationToken.ThrowIfCancellationRequested();
+        var dialect = new CsvDialect(options.Delimiter ?? await CsvDialect.DetectDelimiterAsync(stream, cancellationToken));
+        var tokenizer = CsvTokenizer.Open(stream, dialect);
+        var scan = new Pass1(options);
+        while (await tokenizer.ReadRecordAsync(cancellationToken))
         {
-            var (type, nullable) = accumulators[i].Result;
-            columns[i] = new CsvColumn(names[i], sourceNames[i], type, nullable);
+            scan.Add(tokenizer.Current);
         }
-        return new CsvTable(dialect, options, columns, rows);
+        return scan.Finish(dialect);
     }
 
     /// <summary>
     /// Pass 2: the data rows of the same bytes (from the stream's current position, which should be where pass 1
     /// started), each a fresh array with one value per column: null for NULL, else the
     /// <see cref="TypeInference.Convert"/> of the field (long, double, bool, DateOnly, DateTimeOffset in UTC, string).
+    /// Reads are synchronous (the rows feed a database writer row by row); the enumeration stops with
+    /// <see cref="OperationCanceledException"/> before the first record read after <paramref name="cancellationToken"/> is cancelled.
     /// </summary>
     /// <exception cref="CsvFormatException">The file no longer matches the scan (it changed in between).</exception>
-public IEnumerable<object?[]> ReadRows(Stream stream) => ReadRows(stream, [.. Columns.Select(c => c.Type)]);
+    public IEnumerable<object?[]> ReadRows(Stream stream, CancellationToken cancellationToken = default) =>
+        ReadRows(stream, [.. Columns.Select(c => c.Type)], cancellationToken);
 
     /// <summary>
     /// Pass 2 for appending to an existing table: the values converted to that table's column types
     /// (<paramref name="types"/>, one per column), which the caller has checked each scanned type fits.
     /// </summary>
-    public IEnumerable<object?[]> ReadRowsAs(Stream stream, IReadOnlyList<ColumnType> types)
+    public IEnumerable<object?[]> ReadRowsAs(Stream stream, IReadOnlyList<ColumnType> types, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(types);
         return types.Count == Columns.Count
-            ? ReadRows(stream, types)
+            ? ReadRows(stream, types, cancellationToken)
             : throw new ArgumentException($"{types.Count} types for {Columns.Count} columns", nameof(types));
     }
 
-        private IEnumerable<object?[]> ReadRows(Stream stream, IReadOnlyList<ColumnType> types)
+    private IEnumerable<object?[]> ReadRows(Stream stream, IReadOnlyList<ColumnType> types, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(stream);
         var tokenizer = CsvTokenizer.Open(stream, Dialect);
         var width = Columns.Count;
         var skipHeader = Options.Header;
-        while (tokenizer.TryReadRecord(out var record))
+        while (true)
         {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!tokenizer.TryReadRecord(out var record))
+            {
+                yield break;
+            }
             CheckRowWidth(record, width, Options.Header);
             if (skipHeader)
             {
@@ -132,6 +135,55 @@ public IEnumerable<object?[]> ReadRows(Stream stream) => ReadRows(stream, [.. Co
                     : throw new CsvFormatException(record.Line, $"column {Columns[i].Name}: '{field.Value}' is not a {types[i].ToApiName()}; did the file change after it was scanned?");
             }
             yield return row;
+        }
+    }
+
+    /// <summary>What pass 1 learns record by record: the width and names from the first, then each column's type.</summary>
+    private sealed class Pass1(CsvOptions options)
+    {
+        private int width = -1;
+        private string?[] sourceNames = [];
+        private string[] names = [];
+        private ColumnTypeAccumulator[] accumulators = [];
+        private long rows;
+
+        public void Add(CsvRecord record)
+        {
+            if (width >= 0)
+            {
+                CheckRowWidth(record, width, options.Header);
+                Accumulate(record, options, accumulators);
+                rows++;
+                return;
+            }
+            width = CheckWidth(record, options);
+            sourceNames = options.Header ? record.ToValues() : new string?[width];
+            names = ColumnNames.Normalise(options.Columns ?? (options.Header ? record.ToValues() : DefaultNames(width)));
+            accumulators = new ColumnTypeAccumulator[width];
+            for (var i = 0; i < width; i++)
+            {
+                accumulators[i] = new ColumnTypeAccumulator();
+            }
+            if (!options.Header)
+            {
+                Accumulate(record, options, accumulators);
+                rows++;
+            }
+        }
+
+        public CsvTable Finish(CsvDialect dialect)
+        {
+            if (width < 0)
+            {
+                throw new CsvFormatException(0, "the file is empty");
+            }
+            var columns = new CsvColumn[width];
+            for (var i = 0; i < width; i++)
+            {
+                var (type, nullable) = accumulators[i].Result;
+                columns[i] = new CsvColumn(names[i], sourceNames[i], type, nullable);
+            }
+            return new CsvTable(dialect, options, columns, rows);
         }
     }
 

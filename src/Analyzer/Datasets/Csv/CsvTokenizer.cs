@@ -18,9 +18,20 @@ namespace Analyzer.Datasets.Csv;
 /// characters) without NUL bytes;</item>
 /// <item>at most <see cref="MaxFields"/> fields per record.</item>
 /// </list>
-/// Every violation is a <see cref="CsvFormatException"/> with the line it is on. Reads are synchronous: give it a
-/// file, not a request body. The stream is not disposed.
+/// Every violation is a <see cref="CsvFormatException"/> with the line it is on. Records are read synchronously
+/// (<see cref="TryReadRecord"/>) or with asynchronous reads that honour a cancellation token
+/// (<see cref="ReadRecordAsync"/>). The stream is not disposed.
 /// </summary>
+/// <remarks>
+/// Why asynchronous refills of the one buffer rather than a <see cref="System.IO.Pipelines.PipeReader"/>: the
+/// tokenizer finds stops with a vectorised <c>IndexOfAny</c> over a contiguous span and decodes each field from one
+/// span, and a field may be up to 16 MiB. A pipe hands out a <see cref="System.Buffers.ReadOnlySequence{T}"/> of
+/// 4 KiB segments, so every field that straddles a segment would need a second, slower path (or a copy into a
+/// buffer like this one anyway). Instead the scanning code never reads: it works on the bytes in the buffer and,
+/// when it runs out, returns "need more" with its place kept in a few fields (inside which field, how far scanned);
+/// the caller refills, synchronously or with an awaited <c>ReadAsync</c>, and calls again. The hot loop stays
+/// synchronous and is the same for both, and only one await per 64 KiB is paid.
+/// </remarks>
 public sealed class CsvTokenizer
 {
     public const int MaxFields = 1600;
@@ -29,6 +40,9 @@ public sealed class CsvTokenizer
     private const byte Quote = (byte)'"';
     private const byte Cr = (byte)'\r';
     private const byte Lf = (byte)'\n';
+
+    /// <summary>What a field reader returns when the buffer ran out before the field ended (else the byte that ended it, 0 at the end of the file).</summary>
+    private const int NeedMore = -1;
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
     private static readonly SearchValues<byte> QuotedStops = SearchValues.Create([Quote, Cr, Lf, 0]);
@@ -48,6 +62,27 @@ public sealed class CsvTokenizer
     private CsvField[] fields = new CsvField[16];
     private int count;
 
+    // Where reading stopped when the buffer ran out in the middle of a record, to go on from there after a refill.
+    private bool inRecord;          // the record's first field has been reached: recordLine and count are its own
+    private int recordLine;         // the line the current record starts on
+    private FieldState field;       // reading which kind of field (from 'start'), or none
+    private int scanned;            // how many bytes of that field, from 'start', are scanned already
+    private bool doubledQuotes;     // the quoted field being read contains ""
+
+    private enum FieldState : byte
+    {
+        None,
+        Unquoted,
+        Quoted,
+    }
+
+    private enum Step : byte
+    {
+        Record,
+        NeedMore,
+        End,
+    }
+
     private CsvTokenizer(Stream stream, CsvDialect dialect)
     {
         this.stream = stream;
@@ -64,40 +99,46 @@ public sealed class CsvTokenizer
         return new CsvTokenizer(stream, dialect);
     }
 
+    /// <summary>The record the last successful <see cref="ReadRecordAsync"/> (or <see cref="TryReadRecord"/>) read; valid until the next call.</summary>
+    public CsvRecord Current => new(recordLine, fields, count);
+
     /// <summary>Reads the next record; false at the end of the file. The record is valid until the next call.</summary>
     public bool TryReadRecord(out CsvRecord record)
     {
-        if (!started)
+        Step step;
+        while ((step = Advance()) == Step.NeedMore)
         {
-            started = true;
-            SkipByteOrderMark();
+            Refill();
         }
-        if (!SkipBlankLines())
-        {
-            record = default;
-            return false;
-        }
-        var recordLine = line;
-        count = 0;
-        while (true)
-        {
-            if (start == end && !Fill())
-            {
-                AddField(string.Empty, wasQuoted: false, recordLine);   // "a," at the end of the file
-                break;
-            }
-            fieldLine = line;
-            var terminator = buffer[start] == Quote ? ReadQuotedField(recordLine) : ReadUnquotedField(recordLine);
-            if (terminator != delimiter)
-            {
-                break;
-            }
-        }
-        record = new CsvRecord(recordLine, fields, count);
-        return true;
+        record = step == Step.Record ? Current : default;
+        return step == Step.Record;
     }
 
-    /// <summary>All records, each copied (for tests and small files; the upload path uses <see cref="TryReadRecord"/>).</summary>
+    /// <summary>
+    /// Reads the next record (then <see cref="Current"/>) with asynchronous reads of the stream; false at the end of
+    /// the file. Completes synchronously while the buffer holds the record; the token is checked before every read.
+    /// </summary>
+    /// <exception cref="OperationCanceledException">The token was cancelled before a read.</exception>
+    public ValueTask<bool> ReadRecordAsync(CancellationToken cancellationToken = default)
+    {
+        var step = Advance();
+        return step == Step.NeedMore ? ReadRecordAfterRefillAsync(cancellationToken) : ValueTask.FromResult(step == Step.Record);
+    }
+
+    private async ValueTask<bool> ReadRecordAfterRefillAsync(CancellationToken cancellationToken)
+    {
+        Step step;
+        do
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var read = await stream.ReadAsync(PrepareRefill(), cancellationToken);
+            FinishRefill(read);
+        }
+        while ((step = Advance()) == Step.NeedMore);
+        return step == Step.Record;
+    }
+
+    /// <summary>All records, each copied (for tests and small files; the upload path uses <see cref="ReadRecordAsync"/>).</summary>
     public IEnumerable<CsvField[]> ReadAll()
     {
         while (TryReadRecord(out var record))
@@ -106,11 +147,71 @@ public sealed class CsvTokenizer
         }
     }
 
+    /// <summary>
+    /// Reads as far as the buffer goes: a whole record, the end of the file, or <see cref="Step.NeedMore"/> (never
+    /// once the end of the file was reached) with its place kept, to be called again after a refill.
+    /// </summary>
+    private Step Advance()
+    {
+        if (!started)
+        {
+            if (end - start < 3 && !endOfFile)
+            {
+                return Step.NeedMore;
+            }
+            started = true;
+            SkipByteOrderMark();
+        }
+        if (!inRecord)
+        {
+            if (!SkipBlankLines())
+            {
+                return endOfFile ? Step.End : Step.NeedMore;
+            }
+            inRecord = true;
+            recordLine = line;
+            count = 0;
+        }
+        while (true)
+        {
+            if (field == FieldState.None)
+            {
+                if (start == end)
+                {
+                    if (!endOfFile)
+                    {
+                        return Step.NeedMore;
+                    }
+                    AddField(string.Empty, wasQuoted: false);   // "a," at the end of the file
+                    break;
+                }
+                fieldLine = line;
+                if (buffer[start] == Quote)
+                {
+                    (field, scanned, doubledQuotes) = (FieldState.Quoted, 1, false);
+                }
+                else
+                {
+                    (field, scanned) = (FieldState.Unquoted, 0);
+                }
+            }
+            var terminator = field == FieldState.Quoted ? ReadQuotedField() : ReadUnquotedField();
+            if (terminator == NeedMore)
+            {
+                return Step.NeedMore;
+            }
+            field = FieldState.None;
+            if (terminator != delimiter)
+            {
+                break;
+            }
+        }
+        inRecord = false;
+        return Step.Record;
+    }
+
     private void SkipByteOrderMark()
     {
-        while (end - start < 3 && Fill())
-        {
-        }
         var head = buffer.AsSpan(start, end - start);
         if (head.StartsWith("\uFEFF"u8))
         {
@@ -122,15 +223,11 @@ public sealed class CsvTokenizer
         }
     }
 
-    /// <summary>Consumes line breaks before a record; false at the end of the file.</summary>
+    /// <summary>Consumes line breaks before a record; false when the buffer is used up (at the end of the file or not).</summary>
     private bool SkipBlankLines()
     {
-        while (true)
+        while (start < end)
         {
-            if (start == end && !Fill())
-            {
-                return false;
-            }
             var b = buffer[start];
             if (b == Lf)
             {
@@ -149,54 +246,56 @@ public sealed class CsvTokenizer
             }
             start++;
         }
+        return false;
     }
 
-    /// <summary>Reads a field that does not start with a quote; returns the byte that ended it (0 at the end of the file).</summary>
-    private byte ReadUnquotedField(int recordLine)
+    /// <summary>
+    /// Reads a field that does not start with a quote; returns the byte that ended it (0 at the end of the file), or
+    /// <see cref="NeedMore"/>.
+    /// </summary>
+    private int ReadUnquotedField()
     {
-        var scanned = 0;
-        while (true)
+        var at = buffer.AsSpan(start + scanned, end - start - scanned).IndexOfAny(unquotedStops);
+        if (at >= 0)
         {
-            var at = buffer.AsSpan(start + scanned, end - start - scanned).IndexOfAny(unquotedStops);
-            if (at >= 0)
+            var length = scanned + at;
+            var stop = buffer[start + length];
+            if (stop == 0)
             {
-                var length = scanned + at;
-                var stop = buffer[start + length];
-                if (stop == 0)
-                {
-                    throw NulByte(line);
-                }
-                AddField(Decode(start, length, line), wasQuoted: false, recordLine);
-                start += length + 1;
-                return Terminate(stop);
+                throw NulByte(line);
             }
-            scanned = end - start;
-            if (!Fill())
-            {
-                AddField(Decode(start, scanned, line), wasQuoted: false, recordLine);
-                start = end;
-                return 0;
-            }
+            AddField(Decode(start, length, line), wasQuoted: false);
+            start += length + 1;
+            return Terminate(stop);
         }
+        if (!endOfFile)
+        {
+            scanned = end - start;
+            return NeedMore;
+        }
+        AddField(Decode(start, end - start, line), wasQuoted: false);
+        start = end;
+        return 0;
     }
 
-    /// <summary>Reads a field that starts with a quote; returns the byte after its closing quote (0 at the end of the file).</summary>
-    private byte ReadQuotedField(int recordLine)
+    /// <summary>
+    /// Reads a field that starts with a quote; returns the byte after its closing quote (0 at the end of the file),
+    /// or <see cref="NeedMore"/>.
+    /// </summary>
+    private int ReadQuotedField()
     {
         var openLine = fieldLine;
-        var scanned = 1;
-        var doubledQuotes = false;
         while (true)
         {
             var at = buffer.AsSpan(start + scanned, end - start - scanned).IndexOfAny(QuotedStops);
             if (at < 0)
             {
                 scanned = end - start;
-                if (!Fill())
+                if (endOfFile)
                 {
                     throw new CsvFormatException(openLine, "a quoted field starts on this line but its closing quote is missing (inside quotes, write a quote as \"\")");
                 }
-                continue;
+                return NeedMore;
             }
             at += scanned;
             var b = buffer[start + at];
@@ -213,11 +312,11 @@ public sealed class CsvTokenizer
             if (start + at + 1 == end)
             {
                 scanned = at;   // look at this quote again once the byte after it is read
-                if (Fill())
+                if (!endOfFile)
                 {
-                    continue;
+                    return NeedMore;
                 }
-                AddQuotedField(at, doubledQuotes, openLine, recordLine);
+                AddQuotedField(at, doubledQuotes, openLine);
                 start = end;
                 return 0;
             }
@@ -232,16 +331,16 @@ public sealed class CsvTokenizer
             {
                 throw new CsvFormatException(line, $"{Describe(start + at + 1)} follows the closing quote of a field; a quoted field must end at its closing quote (quote the whole field and write a quote inside it as \"\")");
             }
-            AddQuotedField(at, doubledQuotes, openLine, recordLine);
+            AddQuotedField(at, doubledQuotes, openLine);
             start += at + 2;
             return Terminate(next);
         }
     }
 
-    private void AddQuotedField(int closingQuote, bool doubledQuotes, int openLine, int recordLine)
+    private void AddQuotedField(int closingQuote, bool doubledQuotes, int openLine)
     {
         var value = Decode(start + 1, closingQuote - 1, openLine);
-        AddField(doubledQuotes ? value.Replace("\"\"", "\"", StringComparison.Ordinal) : value, wasQuoted: true, recordLine);
+        AddField(doubledQuotes ? value.Replace("\"\"", "\"", StringComparison.Ordinal) : value, wasQuoted: true);
     }
 
     private byte Terminate(byte stop)
@@ -254,7 +353,7 @@ public sealed class CsvTokenizer
         return stop;
     }
 
-    private void AddField(string value, bool wasQuoted, int recordLine)
+    private void AddField(string value, bool wasQuoted)
     {
         if (count == fields.Length)
         {
@@ -267,16 +366,15 @@ public sealed class CsvTokenizer
         fields[count++] = new CsvField(value, wasQuoted);
     }
 
+    /// <summary>Reads more of the stream synchronously; false at the end of the file.</summary>
+    private bool Refill() => FinishRefill(stream.Read(PrepareRefill().Span));
+
     /// <summary>
-    /// Keeps the current field (from <see cref="start"/>) and reads more after it: moved to the front of the
-    /// buffer, which doubles only when that field fills it. False at the end of the file.
+    /// Keeps the current field (from <see cref="start"/>) and returns the free space after it: the field is moved to
+    /// the front of the buffer, which doubles only when that field fills it.
     /// </summary>
-    private bool Fill()
+    private Memory<byte> PrepareRefill()
     {
-        if (endOfFile)
-        {
-            return false;
-        }
         if (start > 0)
         {
             buffer.AsSpan(start, end - start).CopyTo(buffer);
@@ -291,7 +389,12 @@ public sealed class CsvTokenizer
             }
             Array.Resize(ref buffer, Math.Min(buffer.Length * 2, maxFieldBytes));
         }
-        var read = stream.Read(buffer, end, buffer.Length - end);
+        return buffer.AsMemory(end);
+    }
+
+    /// <summary>Takes in <paramref name="read"/> bytes read into the space <see cref="PrepareRefill"/> gave; false at the end of the file.</summary>
+    private bool FinishRefill(int read)
+    {
         if (read == 0)
         {
             endOfFile = true;
