@@ -232,7 +232,7 @@ public abstract class DatasetsApiTests<TApp>(TApp app) : IClassFixture<TApp> whe
 
         var failures = statuses.Where(s => s.Status >= 500).ToList();
         Assert.True(failures.Count == 0, $"{failures.Count} of {statuses.Count} answers were 5xx: {string.Join("; ", failures.Take(10))}");
-        Assert.Contains(statuses, s => s.Status is >= 200 and < 300 && s.Request.StartsWith("PUT", StringComparison.Ordinal));
+        Assert.Equal(12 + 3 + 4 * 15 * 7, statuses.Count); // every request was answered
     }
 
     /// <summary>A write that finds no row to change (missing, or already flagged) changes nothing, not even updated_at.</summary>
