@@ -13,10 +13,8 @@ public abstract class Database : IAsyncDisposable
 {
     public abstract SqlDialect Dialect { get; }
 
-    /// <summary>Where the data lives, without secrets (for logs and errors).</summary>
-    public abstract string Display { get; }
-
-    public abstract Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken);
+    /// <summary>A new open connection; features get theirs through a <see cref="DbSession"/>.</summary>
+    protected abstract Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken);
 
     /// <summary>A connection without a transaction: each statement sees the latest committed data.</summary>
     public async Task<DbSession> ConnectAsync(CancellationToken cancellationToken) =>

@@ -39,7 +39,7 @@ public sealed class Housekeeping(
     }
 
     /// <summary>One round of every purge.</summary>
-    public async Task PurgeAllAsync(CancellationToken cancellationToken)
+    private async Task PurgeAllAsync(CancellationToken cancellationToken)
     {
         foreach (var purge in purges)
         {

@@ -12,19 +12,11 @@ public sealed class PostgresDatabase : Database
 {
     private readonly NpgsqlDataSource dataSource;
 
-    public PostgresDatabase(string connectionString)
-    {
-        var builder = new NpgsqlDataSourceBuilder(connectionString);
-        dataSource = builder.Build();
-        var settings = builder.ConnectionStringBuilder;
-        Display = $"postgresql://{settings.Username}@{settings.Host}:{settings.Port}/{settings.Database}";
-    }
+    public PostgresDatabase(string connectionString) => dataSource = new NpgsqlDataSourceBuilder(connectionString).Build();
 
     public override SqlDialect Dialect => SqlDialect.Postgres;
 
-    public override string Display { get; }
-
-    public override async Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken) =>
+    protected override async Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken) =>
         await dataSource.OpenConnectionAsync(cancellationToken);
 
     protected override async Task<DbTransaction> BeginTransactionAsync(DbConnection connection, bool write, CancellationToken cancellationToken) =>

@@ -14,7 +14,6 @@ public sealed class SqliteDatabase : Database
     public SqliteDatabase(DatabaseUrl url)
     {
         connectionString = url.ConnectionString;
-        Display = url.SafeDisplay;
         Directory.CreateDirectory(Path.GetDirectoryName(url.FilePath!)!);
         using var connection = new SqliteConnection(connectionString);
         connection.Open();
@@ -25,9 +24,7 @@ public sealed class SqliteDatabase : Database
 
     public override SqlDialect Dialect => SqlDialect.Sqlite;
 
-    public override string Display { get; }
-
-    public override async Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken)
+    protected override async Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(connectionString);
         await connection.OpenAsync(cancellationToken);

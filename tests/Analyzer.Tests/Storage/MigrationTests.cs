@@ -337,9 +337,8 @@ public abstract class MigrationTests : IAsyncLifetime
     private async Task<IReadOnlyList<SchemaObject>> SchemaAsync(bool includeBookkeeping = false)
     {
         var sql = Dialect == SqlDialect.Postgres ? PostgresSchemaQuery : SqliteSchemaQuery;
-        await using var connection = await stores[0].OpenConnectionAsync(CancellationToken.None);
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
+        await using var session = await stores[0].ConnectAsync(CancellationToken.None);
+        await using var command = session.Command(sql);
         await using var reader = await command.ExecuteReaderAsync();
         var objects = new List<SchemaObject>();
         while (await reader.ReadAsync())
@@ -354,9 +353,8 @@ public abstract class MigrationTests : IAsyncLifetime
 
     private async Task<List<int>> RecordedVersionsAsync()
     {
-        await using var connection = await stores[0].OpenConnectionAsync(CancellationToken.None);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT version FROM schema_migrations ORDER BY version";
+        await using var session = await stores[0].ConnectAsync(CancellationToken.None);
+        await using var command = session.Command("SELECT version FROM schema_migrations ORDER BY version");
         await using var reader = await command.ExecuteReaderAsync();
         var versions = new List<int>();
         while (await reader.ReadAsync())
