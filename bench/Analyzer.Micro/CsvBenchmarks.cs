@@ -5,7 +5,7 @@ namespace Analyzer.Micro;
 
 /// <summary>
 /// Pass 1 of a CSV upload (tokenizing, widths, type inference, row count) on OpenFlights' airports.dat, 7,698 rows
-/// of 14 columns without a header, <c>\N</c> for NULL, read from memory.
+/// of 14 columns without a header, <c>\N</c> for NULL, read from memory, synchronously and asynchronously.
 /// </summary>
 [MemoryDiagnoser]
 public class CsvBenchmarks
@@ -24,6 +24,14 @@ public class CsvBenchmarks
     {
         using var stream = new MemoryStream(airports, writable: false);
         return CsvTable.Scan(stream, options);
+    }
+
+    /// <summary>What the upload handler runs: the same pass with awaited reads (here completing at once) and a token.</summary>
+    [Benchmark(Description = "CsvTable.ScanAsync airports.dat")]
+    public async Task<CsvTable> ScanAsync()
+    {
+        using var stream = new MemoryStream(airports, writable: false);
+        return await CsvTable.ScanAsync(stream, options, CancellationToken.None);
     }
 
     /// <summary>The repository's copy (tests/Analyzer.Tests/Datasets/data), or ANALYZER_MICRO_AIRPORTS.</summary>

@@ -124,8 +124,13 @@ public abstract class UploadLimitTests : IDisposable
         await held.SendAsync(importBytes);
         var imported = await held.ReadResponseAsync();
         Assert.True(imported.Status == 201, imported.ToString());
+        var ragged = "a,b\n1,2\n3\n"u8.ToArray();
+        await held.SendAsync(Head("/datasets?name=ragged", "text/csv", ragged.Length, "ragged-upload"));
+        await held.SendAsync(ragged);
+        var refused = await held.ReadResponseAsync();
+        Assert.True(refused.Status == 400, refused.ToString());
 
-        Assert.Empty(SpooledUploads());
+        Assert.Empty(SpooledUploads()); // removed after a success and after a refusal alike
     }
 
     [BackendFact]

@@ -138,7 +138,7 @@ public sealed class CsvTokenizer
         return step == Step.Record;
     }
 
-    /// <summary>All records, each copied (for tests and small files; the upload path uses <see cref="ReadRecordAsync"/>).</summary>
+    /// <summary>All records, each copied (for tests and small files; the upload passes read record by record).</summary>
     public IEnumerable<CsvField[]> ReadAll()
     {
         while (TryReadRecord(out var record))
