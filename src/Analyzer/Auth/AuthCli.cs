@@ -59,6 +59,11 @@ public sealed class AuthCli(SettingOptions settings)
             return Fail(error, AnalyzerCli.ExitUsage, $"--ttl '{ttl}' is not a lifetime; use 30s, 15m, 1h, 7d or 1h30m (at most {Tokens.MaxLifetime.TotalDays:0}d)");
         }
         var auth = settings.Bind<AuthOptions>(parse);
+        if (lifetime > auth.MaxTokenLifetime)
+        {
+            return Fail(error, AnalyzerCli.ExitUsage,
+                $"--ttl '{ttl}' is longer than the {auth.MaxTokenLifetimeHours} hours the service accepts (--auth-max-token-lifetime-hours)");
+        }
         if (string.IsNullOrEmpty(auth.SecretFile))
         {
             return Fail(error, AnalyzerCli.ExitUsage, "token issue needs --auth-secret-file (or ANALYZER_AUTH_SECRET_FILE): the secret the service checks tokens with");

@@ -32,6 +32,15 @@ public sealed class AuthOptions
     [ConfigurationKeyName("AUTH_CLOCK_SKEW"), Setting("Seconds of clock difference allowed when checking a token's lifetime"), Range(0, int.MaxValue)]
     public int ClockSkewSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// The longest a token may live: from its iat (or from now without one) to its exp. Longer tokens are
+    /// refused, <c>token issue</c> grants no more, and revocations are kept this long (then purged).
+    /// </summary>
+    [ConfigurationKeyName("AUTH_MAX_TOKEN_LIFETIME_HOURS"), Setting("Hours a token may live at most, from its iat to its exp; longer ones are refused"), Range(1, 87_600)]
+    public int MaxTokenLifetimeHours { get; set; } = 24;
+
+    public TimeSpan MaxTokenLifetime => TimeSpan.FromHours(MaxTokenLifetimeHours);
+
     public bool Enabled => !string.IsNullOrEmpty(SecretFile) || !string.IsNullOrEmpty(PublicKeyFile);
 }
 

@@ -35,9 +35,8 @@ public sealed class BearerEvents(TokenValidation validation, RevocationCache rev
     }
 
     /// <summary>
-    /// Refuses a token that lives longer than <see cref="Tokens.MaxLifetime"/> (from its iat, or from now without
-    /// one: revocations are kept that long, then purged) or whose id (jti) has been revoked; a database failure
-    /// here is a failure of the request (500), not a 401.
+    /// Refuses a token that <see cref="TokenValidation.Refusal"/> refuses, or whose id (jti) has been revoked; a
+    /// database failure here is a failure of the request (500), not a 401.
     /// </summary>
     public override async Task TokenValidated(TokenValidatedContext context)
     {
@@ -45,10 +44,9 @@ public sealed class BearerEvents(TokenValidation validation, RevocationCache rev
         {
             return;
         }
-        var start = token.IssuedAt == DateTime.MinValue ? DateTime.UtcNow : token.IssuedAt;
-        if (token.ValidTo - start > Tokens.MaxLifetime)
+        if (validation.Refusal(token, DateTime.UtcNow) is { } refusal)
         {
-            context.Fail(new TokenRefusedException($"the token lives longer than the {Tokens.MaxLifetime.TotalDays:0} days this service accepts"));
+            context.Fail(new TokenRefusedException(refusal));
         }
         else if (token.Id is { Length: > 0 } jti && await revocations.IsRevokedAsync(jti, context.HttpContext.RequestAborted))
         {

@@ -103,7 +103,7 @@ public sealed class RevocationCache(TokenRevocations revocations, TimeProvider t
 
 /// <summary>
 /// Purges a revocation once every token it can name has expired: after the longest lifetime a token is
-/// accepted with (<see cref="Tokens.MaxLifetime"/>) and the clock skew.
+/// accepted with (<see cref="AuthOptions.MaxTokenLifetime"/>) and the clock skew.
 /// </summary>
 public sealed class RevocationPurge(Database database, IOptions<AuthOptions> options) : IPurge
 {
@@ -111,7 +111,7 @@ public sealed class RevocationPurge(Database database, IOptions<AuthOptions> opt
 
     public async Task<int> PurgeAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var cutoff = now - Tokens.MaxLifetime - TimeSpan.FromSeconds(options.Value.ClockSkewSeconds);
+        var cutoff = now - options.Value.MaxTokenLifetime - TimeSpan.FromSeconds(options.Value.ClockSkewSeconds);
         await using var session = await database.BeginWriteAsync(null, cancellationToken);
         await using var command = session.Command("DELETE FROM token_revocations WHERE revoked_at < @cutoff");
         command.AddParameter("@cutoff", cutoff.UtcDateTime);

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -14,6 +15,7 @@ public sealed class TokenValidation
     {
         var auth = options.Value;
         Enabled = auth.Enabled;
+        maxLifetime = auth.MaxTokenLifetime;
         if (!Enabled)
         {
             Parameters = new TokenValidationParameters();
@@ -39,6 +41,43 @@ public sealed class TokenValidation
     }
 
     public bool Enabled { get; }
+
+    private readonly TimeSpan maxLifetime;
+
+    /// <summary>
+    /// Why a token that passed the library's checks is refused all the same, or null: it names critical header
+    /// extensions (<c>crit</c>, RFC 7515 §4.1.11: this service understands none), its <c>exp</c>, <c>nbf</c> or
+    /// <c>iat</c> is not a number (RFC 7519 §2 NumericDate), or it lives longer than the configured maximum.
+    /// </summary>
+    public string? Refusal(JsonWebToken token, DateTime now)
+    {
+        if (token.TryGetHeaderValue<object>("crit", out _))
+        {
+            return "the token names critical header extensions (crit) that this service does not understand";
+        }
+        if (NonNumericDate(token.EncodedPayload) is { } claim)
+        {
+            return $"the token's {claim} is not a number of seconds (NumericDate)";
+        }
+        var start = token.IssuedAt == DateTime.MinValue ? now : token.IssuedAt;
+        return token.ValidTo - start > maxLifetime
+            ? $"the token lives longer than the {maxLifetime.TotalHours:0} hours this service accepts"
+            : null;
+    }
+
+    /// <summary>The first of exp, nbf and iat that the payload holds as something other than a JSON number, or null.</summary>
+    private static string? NonNumericDate(string encodedPayload)
+    {
+        using var payload = JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(encodedPayload));
+        foreach (var claim in (string[])["exp", "nbf", "iat"])
+        {
+            if (payload.RootElement.TryGetProperty(claim, out var value) && value.ValueKind != JsonValueKind.Number)
+            {
+                return claim;
+            }
+        }
+        return null;
+    }
 
     public TokenValidationParameters Parameters { get; }
 

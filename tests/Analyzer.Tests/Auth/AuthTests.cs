@@ -123,7 +123,20 @@ public abstract class AuthTests<TApp>(TApp app) : IClassFixture<TApp> where TApp
         { "without an expiry", "expiry" },
         { "unsigned (alg none)", "signature" },
         { "not a JWT", "well-formed" },
+        { "with exp as a string", "NumericDate" },
+        { "with a critical header extension", "crit" },
+        { "living two days", "lives longer" },
     };
+
+    /// <summary>An HS256 token of the fixture's secret with exactly this header and payload.</summary>
+    private static string Signed(string header, string payload)
+    {
+        var signingInput = Base64UrlEncoder.Encode(header) + "." + Base64UrlEncoder.Encode(payload);
+        return signingInput + "." + Base64UrlEncoder.Encode(HMACSHA256.HashData(TestKeys.Secret, System.Text.Encoding.ASCII.GetBytes(signingInput)));
+    }
+
+    private static string Claims(string exp) =>
+        $$"""{"iss":"{{TestKeys.Issuer}}","aud":"{{TestKeys.Audience}}","scope":"{{string.Join(' ', Scopes.All)}}","exp":{{exp}}}""";
 
     private static string RefusedToken(string kind)
     {
@@ -141,6 +154,10 @@ public abstract class AuthTests<TApp>(TApp app) : IClassFixture<TApp> where TApp
             "without an expiry" => TestKeys.Custom(d => d.Expires = null),
             "unsigned (alg none)" => Base64UrlEncoder.Encode("""{"alg":"none","typ":"JWT"}""") + "." + TestKeys.Custom(_ => { }).Split('.')[1] + ".",
             "not a JWT" => "not-a-token",
+            "with exp as a string" => Signed("""{"alg":"HS256","typ":"JWT"}""", Claims($"\"{new DateTimeOffset(now.AddHours(1)).ToUnixTimeSeconds()}\"")),
+            "with a critical header extension" => Signed("""{"alg":"HS256","typ":"JWT","crit":["exp"],"exp":1}""",
+                Claims(new DateTimeOffset(now.AddHours(1)).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture))),
+            "living two days" => TestKeys.Custom(d => (d.IssuedAt, d.NotBefore, d.Expires) = (now, now, now.AddDays(2))),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
         };
     }

@@ -63,9 +63,9 @@ public abstract class ClockSkewTests(AnalyzerApp strict, AnalyzerApp lenient)
     public async Task A_token_that_lives_longer_than_the_longest_accepted_lifetime_is_refused()
     {
         var now = DateTime.UtcNow;
-        var tooLong = TestKeys.Custom(d => (d.IssuedAt, d.NotBefore, d.Expires) = (now, now, now + Tokens.MaxLifetime + TimeSpan.FromDays(1)));
-        var noIssuedAt = TestKeys.Custom(d => (d.IssuedAt, d.NotBefore, d.Expires) = (null, null, now + Tokens.MaxLifetime + TimeSpan.FromDays(1)));
-        var longest = TestKeys.Custom(d => (d.IssuedAt, d.NotBefore, d.Expires) = (now, now, now + Tokens.MaxLifetime));
+        var tooLong = TestKeys.Custom(d => (d.IssuedAt, d.NotBefore, d.Expires) = (now, now, now + new AuthOptions().MaxTokenLifetime + TimeSpan.FromDays(1)));
+        var noIssuedAt = TestKeys.Custom(d => (d.IssuedAt, d.NotBefore, d.Expires) = (null, null, now + new AuthOptions().MaxTokenLifetime + TimeSpan.FromDays(1)));
+        var longest = TestKeys.Custom(d => (d.IssuedAt, d.NotBefore, d.Expires) = (now, now, now + new AuthOptions().MaxTokenLifetime));
 
         using (var response = await GetCitizensAsync(strictClient, tooLong))
         {

@@ -69,6 +69,7 @@ public sealed class TokenCommandTests
             { "ttl with an unknown unit", ["--scope", Scopes.Read, "--ttl", "1x", "--auth-secret-file", TestKeys.SecretFile] },
             { "ttl zero", ["--scope", Scopes.Read, "--ttl", "0s", "--auth-secret-file", TestKeys.SecretFile] },
             { "ttl over ten years", ["--scope", Scopes.Read, "--ttl", "3651d", "--auth-secret-file", TestKeys.SecretFile] },
+            { "ttl over the longest lifetime accepted", ["--scope", Scopes.Read, "--ttl", "25h", "--auth-secret-file", TestKeys.SecretFile] },
             { "no secret file", ["--scope", Scopes.Read] },
             { "a missing secret file", ["--scope", Scopes.Read, "--auth-secret-file", Path.Combine(folder, "nothing-here")] },
             { "a secret of 31 bytes", ["--scope", Scopes.Read, "--auth-secret-file", shortSecret] },

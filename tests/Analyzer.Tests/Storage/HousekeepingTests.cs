@@ -95,7 +95,7 @@ public abstract class HousekeepingTests<TApp>(TApp app, FakeTimeProvider time) :
         var old = "old-" + Guid.NewGuid().ToString("N");
         await revocations.RevokeAsync(old, time.GetUtcNow(), CancellationToken.None);
 
-        time.Advance(Tokens.MaxLifetime); // a token issued just before the revocation may still be valid (clock skew)
+        time.Advance(new AuthOptions().MaxTokenLifetime); // a token issued just before the revocation may still be valid (clock skew)
         await WaitForPurgeAsync("revocations", time.GetUtcNow());
         Assert.NotNull(await revocations.FindAsync(old, CancellationToken.None));
 
