@@ -26,8 +26,8 @@ public static class UploadApi
     private static RouteHandlerBuilder WithUploadDocs(this RouteHandlerBuilder builder) => builder
         .WithDescription("Loads a CSV as a new table: every column typed by all of its values, narrowest first (integer, float, " +
             "boolean, date, timestamp, else text), plus a surrogate key id and a deleted_at mark; the DDL is kept. The file is " +
-            "streamed to disk, never held in memory; invalid UTF-8, ragged rows, an unterminated quote, more than 1,600 columns " +
-            "or an empty file are a 400 naming the line, and nothing is stored. A header-only file is an empty table of text columns.")
+            "streamed to disk, never held in memory; invalid UTF-8, ragged rows, an unterminated quote, more than 1,600 columns, " +
+            "rows wider than 8,160 bytes (PostgreSQL's page, on both back ends) or an empty file are a 400, and nothing is stored. A header-only file is an empty table of text columns.")
         .DocumentsParameters(DatasetParameters.Upload)
         .AcceptsContractAs(DatasetSchemas.TextCsv, DatasetSchemas.CsvText, "The CSV file, as the body or as a form field.",
             new ContractExample("airports", "Four lines of airports.dat (no header; \\N is NULL)", DatasetExamples.Csv))
@@ -106,6 +106,10 @@ public static class UploadApi
             try
             {
                 var csv = await CsvTable.ScanAsync(upload.File, csvOptions, cancellationToken);
+                if (RowSize.Problem(csv.Columns) is { } tooWide)
+                {
+                    return DatasetsApi.Invalid("file", tooWide);
+                }
                 upload.File.Position = 0;
                 var outcome = await uploads.UploadAsync(tableName!, upload.FileName, csv, upload.File, uploadMode!.Value, cancellationToken);
                 return outcome.Status switch

@@ -275,6 +275,35 @@ public abstract class DatasetsApiTests<TApp>(TApp app) : IClassFixture<TApp> whe
         }
     }
 
+    /// <summary>
+    /// Both back ends accept the same widths: rows up to PostgreSQL's 8,160 bytes are stored, wider ones are a
+    /// 400 that states the limit (900 integer columns fit; 1,100 do not), and nothing is created.
+    /// </summary>
+    [BackendTheory]
+    [InlineData(900, true)]
+    [InlineData(1_100, false)]
+    public async Task Rows_wider_than_a_page_are_refused_on_both_back_ends(int columns, bool stored)
+    {
+        var name = $"wide_{columns}";
+        var header = string.Join(',', Enumerable.Range(1, columns).Select(i => $"c{i}"));
+        var row = string.Join(',', Enumerable.Range(1, columns).Select(i => (i * 1_000_003L).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        using var response = await UploadAsync($"name={name}", Encoding.UTF8.GetBytes($"{header}\n{row}\n{row}\n"));
+
+        if (stored)
+        {
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            var first = Assert.Single((await GetDataAsync($"/datasets/{name}/rows?limit=1")).EnumerateArray());
+            Assert.Equal(1_000_003L * columns, first.GetProperty($"c{columns}").GetInt64());
+        }
+        else
+        {
+            var problem = await response.AssertProblemAsync(HttpStatusCode.BadRequest);
+            Assert.Contains("at most 8,160", problem.GetProperty("errors").GetProperty("file")[0].GetString(), StringComparison.Ordinal);
+            using var dataset = await Client.GetAsync($"/datasets/{name}");
+            await dataset.AssertProblemAsync(HttpStatusCode.NotFound);
+        }
+    }
+
     /// <summary>Dataset tables live in a namespace of their own: the names of the service's tables are free to take.</summary>
     [BackendTheory]
     [InlineData("citizens")]

@@ -1,7 +1,8 @@
 namespace Analyzer.Datasets.Csv;
 
 /// <summary>A column of a scanned CSV: its normalised name, the header cell it came from (null without a header), its type.</summary>
-public sealed record CsvColumn(string Name, string? SourceName, ColumnType Type, bool Nullable);
+/// <summary>A column as pass 1 found it; <paramref name="MaxBytes"/> is its longest value in UTF-8 bytes, counted up to <see cref="ColumnTypeAccumulator.MaxBytesCounted"/>.</summary>
+public sealed record CsvColumn(string Name, string? SourceName, ColumnType Type, bool Nullable, int MaxBytes = 0);
 
 /// <summary>
 /// Pass 1 over an upload (<see cref="Scan"/>): the columns with their inferred types and the row count; then pass 2
@@ -181,7 +182,7 @@ public sealed class CsvTable
             for (var i = 0; i < width; i++)
             {
                 var (type, nullable) = accumulators[i].Result;
-                columns[i] = new CsvColumn(names[i], sourceNames[i], type, nullable);
+                columns[i] = new CsvColumn(names[i], sourceNames[i], type, nullable, accumulators[i].MaxBytes);
             }
             return new CsvTable(dialect, options, columns, rows);
         }

@@ -318,6 +318,12 @@ public sealed class ColumnTypeAccumulator
     private bool sawValue;
     private bool sawNull;
 
+    /// <summary>Values are measured up to this many UTF-8 bytes: enough to size rows (see RowSize).</summary>
+    public const int MaxBytesCounted = 255;
+
+    /// <summary>The UTF-8 length of the longest value added, at most <see cref="MaxBytesCounted"/>.</summary>
+    public int MaxBytes { get; private set; }
+
     /// <summary>Adds one value; null is a NULL (an empty unquoted field or the null marker).</summary>
     public void Add(string? value)
     {
@@ -333,6 +339,11 @@ public sealed class ColumnTypeAccumulator
     public void Add(ReadOnlySpan<char> value)
     {
         sawValue = true;
+        if (MaxBytes < MaxBytesCounted)
+        {
+            var bytes = value.Length >= MaxBytesCounted ? MaxBytesCounted : Math.Min(System.Text.Encoding.UTF8.GetByteCount(value), MaxBytesCounted);
+            MaxBytes = Math.Max(MaxBytes, bytes);
+        }
         if (possible != TypeInference.Fits.None)
         {
             possible &= TypeInference.Classify(value);
