@@ -42,7 +42,7 @@ public static class UploadApi
     private static async Task<IResult> Upload(
         HttpRequest request, DatasetUploads uploads, IOptions<DatasetsOptions> options, CancellationToken cancellationToken,
         [FromQuery] string? name, [FromQuery] string? delimiter, [FromQuery] string? header, [FromQuery] string? columns,
-        [FromQuery(Name = "null")] string? nullMarker, [FromQuery] string? mode)
+        [FromQuery(Name = "null")] string? nullMarker, [FromQuery] string? mode, [FromQuery(Name = "decimal")] string? decimalMark)
     {
         var errors = new ValidationErrors();
         char? separator = null;
@@ -61,6 +61,11 @@ public static class UploadApi
         if (header is not null && !hasHeader && !header.Equals("false", StringComparison.OrdinalIgnoreCase))
         {
             errors.Add("header", "must be true or false");
+        }
+        bool? decimalComma = decimalMark switch { "," => true, "." => false, _ => null };
+        if (decimalMark is not (null or "," or "."))
+        {
+            errors.Add("decimal", "must be , (numbers written 1.234,56) or . (1234.56); without it, ;-separated files are read either way per column");
         }
         var uploadMode = mode?.ToLowerInvariant() switch
         {
@@ -102,6 +107,7 @@ public static class UploadApi
                 Header = hasHeader,
                 Columns = columns?.Split(',', StringSplitOptions.TrimEntries),
                 NullMarker = nullMarker,
+                DecimalComma = decimalComma,
             };
             try
             {

@@ -87,6 +87,10 @@ public static class DatasetParameters
         {
             Example = () => JsonValue.Create("\\N"),
         },
+        new("decimal", ParameterLocation.Query,
+            ", when numbers are written 1.234,56 (a decimal comma, dots between thousands); . when 1234.56. Default: . — and for a " +
+            ";-separated file, each column whose values are all numbers with a decimal comma (and one has a comma) is read so.",
+            () => Enum(null, ",", ".")),
         new("mode", ParameterLocation.Query,
             "create: a new dataset (a name already taken is 409); replace: drop the dataset and load the file anew; " +
             "append: add the rows to the dataset (its columns must match, else 400). replace and append create a dataset that does not exist.",

@@ -304,6 +304,36 @@ public abstract class DatasetsApiTests<TApp>(TApp app) : IClassFixture<TApp> whe
         }
     }
 
+    /// <summary>
+    /// A European file: ';' between fields and decimal commas. Detected per column (or forced with decimal=,), the
+    /// prices are floats that sort by value, and dates as DD.MM.YYYY still work; decimal=. keeps them text.
+    /// </summary>
+    [BackendTheory]
+    [InlineData("")]
+    [InlineData("&decimal=%2C")]
+    public async Task Decimal_commas_make_float_columns(string option)
+    {
+        const string csv = "article;price;total;day\nA;1,25;1.234,00;31.12.2024\nB;10,5;12,00;01.01.2025\nC;2;999,99;15.06.2024\n";
+        var name = "european" + (option.Length > 0 ? "_forced" : "");
+        var data = await UploadOkAsync($"name={name}{option}", csv);
+
+        var types = data.GetProperty("columns").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!, c => c.GetProperty("type").GetString());
+        Assert.Equal("float", types["price"]);
+        Assert.Equal("float", types["total"]);
+        Assert.Equal("date", types["day"]);
+        var rows = (await GetDataAsync($"/datasets/{name}/rows?order_by=-price")).EnumerateArray().ToList();
+        Assert.Equal(["B", "C", "A"], rows.Select(r => r.GetProperty("article").GetString()));
+        Assert.Equal(1234.0, rows[2].GetProperty("total").GetDouble());
+        Assert.Equal(10.5, rows[0].GetProperty("price").GetDouble());
+
+        var asWritten = await UploadOkAsync($"name={name}_point&decimal=.", csv);
+        Assert.Equal("text", asWritten.GetProperty("columns")[1].GetProperty("type").GetString());
+
+        using var bad = await UploadAsync($"name={name}_bad&decimal=x", Encoding.UTF8.GetBytes(csv));
+        var problem = await bad.AssertProblemAsync(HttpStatusCode.BadRequest);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("decimal", out _), problem.ToString());
+    }
+
     /// <summary>Dataset tables live in a namespace of their own: the names of the service's tables are free to take.</summary>
     [BackendTheory]
     [InlineData("citizens")]

@@ -8,12 +8,51 @@ public sealed class TypeInferenceTests
     /// <summary>The inferred type of a column; null stands for a NULL cell.</summary>
     private static (ColumnType Type, bool Nullable) Infer(params string?[] values)
     {
-        var accumulator = new ColumnTypeAccumulator();
+        var (type, nullable, _) = Infer(DecimalMark.Point, values);
+        return (type, nullable);
+    }
+
+    private static (ColumnType Type, bool Nullable, bool DecimalComma) Infer(DecimalMark mark, params string?[] values)
+    {
+        var accumulator = new ColumnTypeAccumulator(mark);
         foreach (var value in values)
         {
             accumulator.Add(value);
         }
         return accumulator.Result;
+    }
+
+    [Theory]
+    [InlineData("1,25", "1.25")]
+    [InlineData("-1.234,00", "-1234.00")]
+    [InlineData("1.234.567", "1234567")]
+    [InlineData("12", "12")]
+    [InlineData("0,5", "0.5")]
+    [InlineData("1.5", null)]          // a dot between 1 and 5 digits is no thousands group
+    [InlineData("1.2345,0", null)]
+    [InlineData("1,", null)]
+    [InlineData(",5", null)]
+    [InlineData("1,2,3", null)]
+    [InlineData("1 234,5", null)]
+    [InlineData("abc", null)]
+    public void A_number_with_a_decimal_comma_reads_as_the_invariant_form(string value, string? invariant)
+    {
+        Assert.Equal(invariant, TypeInference.FromDecimalComma(value));
+    }
+
+    [Theory]
+    [InlineData(DecimalMark.Comma, new[] { "1,25", "1.234,00", "7" }, ColumnType.Float, true)]
+    [InlineData(DecimalMark.Comma, new[] { "1.234", "5" }, ColumnType.Integer, true)]    // decimal=,: 1.234 is a thousand and more
+    [InlineData(DecimalMark.Comma, new[] { "1.5" }, ColumnType.Text, false)]
+    [InlineData(DecimalMark.Comma, new[] { "31.12.2024" }, ColumnType.Date, false)]       // dates as ever
+    [InlineData(DecimalMark.Detect, new[] { "1,25", "2" }, ColumnType.Float, true)]
+    [InlineData(DecimalMark.Detect, new[] { "1.5", "2" }, ColumnType.Float, false)]        // numbers as written win
+    [InlineData(DecimalMark.Detect, new[] { "1.234", "5" }, ColumnType.Float, false)]      // no comma: not guessed as thousands
+    [InlineData(DecimalMark.Detect, new[] { "1,25", "1.5" }, ColumnType.Text, false)]      // mixed: neither
+    [InlineData(DecimalMark.Point, new[] { "1,25" }, ColumnType.Text, false)]
+    public void A_decimal_comma_column_is_numeric_by_the_rule_of_its_mark(DecimalMark mark, string[] values, ColumnType type, bool decimalComma)
+    {
+        Assert.Equal((type, false, decimalComma), Infer(mark, values));
     }
 
     private static ColumnType TypeOf(string value) => Infer(value).Type;

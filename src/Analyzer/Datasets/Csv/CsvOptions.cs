@@ -18,6 +18,13 @@ public sealed record CsvOptions
     /// </summary>
     public string? NullMarker { get; init; }
 
+    /// <summary>
+    /// Whether numbers are written with a decimal comma and dots between thousands (<c>1.234,56</c>): true
+    /// (<c>decimal=,</c>), false (<c>decimal=.</c>, numbers as in <c>1234.56</c>), or null: detected per column
+    /// when the delimiter is <c>;</c> (see <see cref="ColumnTypeAccumulator"/>).
+    /// </summary>
+    public bool? DecimalComma { get; init; }
+
     public bool IsNull(CsvField field) =>
         !field.WasQuoted && (field.Value.Length == 0 || (NullMarker is { Length: > 0 } marker && field.Value == marker));
 }

@@ -1,8 +1,8 @@
 namespace Analyzer.Datasets.Csv;
 
 /// <summary>A column of a scanned CSV: its normalised name, the header cell it came from (null without a header), its type.</summary>
-/// <summary>A column as pass 1 found it; <paramref name="MaxBytes"/> is its longest value in UTF-8 bytes, counted up to <see cref="ColumnTypeAccumulator.MaxBytesCounted"/>.</summary>
-public sealed record CsvColumn(string Name, string? SourceName, ColumnType Type, bool Nullable, int MaxBytes = 0);
+/// <summary>A column as pass 1 found it; <paramref name="MaxBytes"/> is its longest value in UTF-8 bytes, counted up to <see cref="ColumnTypeAccumulator.MaxBytesCounted"/>; <paramref name="DecimalComma"/>: its numbers are written <c>1.234,56</c>.</summary>
+public sealed record CsvColumn(string Name, string? SourceName, ColumnType Type, bool Nullable, int MaxBytes = 0, bool DecimalComma = false);
 
 /// <summary>
 /// Pass 1 over an upload (<see cref="Scan"/>): the columns with their inferred types and the row count; then pass 2
@@ -48,7 +48,7 @@ public sealed class CsvTable
         ArgumentNullException.ThrowIfNull(options);
         var dialect = new CsvDialect(options.Delimiter ?? CsvDialect.DetectDelimiter(stream));
         var tokenizer = CsvTokenizer.Open(stream, dialect);
-        var scan = new Pass1(options);
+        var scan = new Pass1(options, DecimalMarkOf(options, dialect));
         while (tokenizer.TryReadRecord(out var record))
         {
             scan.Add(record);
@@ -70,7 +70,7 @@ public sealed class CsvTable
         cancellationToken.ThrowIfCancellationRequested();
         var dialect = new CsvDialect(options.Delimiter ?? await CsvDialect.DetectDelimiterAsync(stream, cancellationToken));
         var tokenizer = CsvTokenizer.Open(stream, dialect);
-        var scan = new Pass1(options);
+        var scan = new Pass1(options, DecimalMarkOf(options, dialect));
         while (await tokenizer.ReadRecordAsync(cancellationToken))
         {
             scan.Add(tokenizer.Current);
@@ -131,7 +131,8 @@ public sealed class CsvTable
                         : throw new CsvFormatException(record.Line, $"column {Columns[i].Name} is NULL here but was not when the file was scanned; did the file change?");
                     continue;
                 }
-                row[i] = TypeInference.TryConvert(field.Value, types[i], out var value)
+                var text = Columns[i].DecimalComma ? TypeInference.FromDecimalComma(field.Value) ?? field.Value : field.Value;
+                row[i] = TypeInference.TryConvert(text, types[i], out var value)
                     ? value
                     : throw new CsvFormatException(record.Line, $"column {Columns[i].Name}: '{field.Value}' is not a {types[i].ToApiName()}; did the file change after it was scanned?");
             }
@@ -140,7 +141,14 @@ public sealed class CsvTable
     }
 
     /// <summary>What pass 1 learns record by record: the width and names from the first, then each column's type.</summary>
-    private sealed class Pass1(CsvOptions options)
+    private static DecimalMark DecimalMarkOf(CsvOptions options, CsvDialect dialect) => options.DecimalComma switch
+    {
+        true => DecimalMark.Comma,
+        false => DecimalMark.Point,
+        null => dialect.Delimiter == ';' ? DecimalMark.Detect : DecimalMark.Point,
+    };
+
+    private sealed class Pass1(CsvOptions options, DecimalMark mark)
     {
         private int width = -1;
         private string?[] sourceNames = [];
@@ -163,7 +171,7 @@ public sealed class CsvTable
             accumulators = new ColumnTypeAccumulator[width];
             for (var i = 0; i < width; i++)
             {
-                accumulators[i] = new ColumnTypeAccumulator();
+                accumulators[i] = new ColumnTypeAccumulator(mark);
             }
             if (!options.Header)
             {
@@ -181,8 +189,8 @@ public sealed class CsvTable
             var columns = new CsvColumn[width];
             for (var i = 0; i < width; i++)
             {
-                var (type, nullable) = accumulators[i].Result;
-                columns[i] = new CsvColumn(names[i], sourceNames[i], type, nullable, accumulators[i].MaxBytes);
+                var (type, nullable, decimalComma) = accumulators[i].Result;
+                columns[i] = new CsvColumn(names[i], sourceNames[i], type, nullable, accumulators[i].MaxBytes, decimalComma);
             }
             return new CsvTable(dialect, options, columns, rows);
         }

@@ -100,6 +100,81 @@ public static class TypeInference
         return ok;
     }
 
+    /// <summary>The longest number written with a decimal comma that is read as one.</summary>
+    private const int MaxDecimalCommaLength = 128;
+
+    /// <summary>
+    /// A number written with a decimal comma and optional dots between groups of three digits (<c>1,25</c>,
+    /// <c>-1.234,00</c>, <c>1.234.567</c>, <c>12</c>) as the invariant form the other rules read (<c>1.25</c>,
+    /// <c>-1234.00</c>, <c>1234567</c>, <c>12</c>); null when it is not such a number.
+    /// </summary>
+    public static string? FromDecimalComma(ReadOnlySpan<char> value)
+    {
+        if (value.IsEmpty || value.Length > MaxDecimalCommaLength)
+        {
+            return null;
+        }
+        Span<char> result = stackalloc char[value.Length];
+        var written = 0;
+        var i = 0;
+        if (value[0] == '-')
+        {
+            result[written++] = '-';
+            i++;
+        }
+        var digits = 0;   // in the current group
+        var groups = 0;   // dots seen
+        var start = written;
+        for (; i < value.Length && value[i] != ','; i++)
+        {
+            if (value[i] == '.')
+            {
+                // A dot ends a group: the first of 1–3 digits, every later one of exactly 3.
+                if (digits is 0 or > 3 || (groups > 0 && digits != 3))
+                {
+                    return null;
+                }
+                groups++;
+                digits = 0;
+            }
+            else if (char.IsAsciiDigit(value[i]))
+            {
+                result[written++] = value[i];
+                digits++;
+            }
+            else
+            {
+                return null;
+            }
+        }
+        if (written == start || (groups > 0 && digits != 3))
+        {
+            return null;
+        }
+        if (i < value.Length)
+        {
+            result[written++] = '.';
+            var fraction = ++i;
+            for (; i < value.Length; i++)
+            {
+                if (!char.IsAsciiDigit(value[i]))
+                {
+                    return null;
+                }
+                result[written++] = value[i];
+            }
+            if (i == fraction)
+            {
+                return null;
+            }
+        }
+        return new string(result[..written]);
+    }
+
+    /// <summary>What a value written with a decimal comma fits: integer and float, float, or nothing.</summary>
+    internal static Fits ClassifyDecimalComma(ReadOnlySpan<char> value) =>
+        FromDecimalComma(value) is { } invariant ? Classify(invariant) & (Fits.Integer | Fits.Float) : Fits.None;
+
     public static bool TryParseInteger(ReadOnlySpan<char> value, out long result)
     {
         result = 0;
@@ -312,9 +387,13 @@ public static class TypeInference
 /// so far fit; the result is the narrowest left (see <see cref="TypeInference"/>), else text. NULLs only make the
 /// column nullable; a column without a single value is nullable text.
 /// </summary>
-public sealed class ColumnTypeAccumulator
+public sealed class ColumnTypeAccumulator(DecimalMark mark = DecimalMark.Point)
 {
+    private const TypeInference.Fits Numbers = TypeInference.Fits.Integer | TypeInference.Fits.Float;
+
     private TypeInference.Fits possible = TypeInference.Fits.All;
+    private TypeInference.Fits possibleWithComma = Numbers;
+    private bool sawComma;
     private bool sawValue;
     private bool sawNull;
 
@@ -348,20 +427,54 @@ public sealed class ColumnTypeAccumulator
         {
             possible &= TypeInference.Classify(value);
         }
+        if (mark != DecimalMark.Point && possibleWithComma != TypeInference.Fits.None)
+        {
+            possibleWithComma &= TypeInference.ClassifyDecimalComma(value);
+            sawComma |= value.Contains(',');
+        }
     }
 
     public void AddNull() => sawNull = true;
 
-    public (ColumnType Type, bool Nullable) Result
+    /// <summary>
+    /// The narrowest type of every value added, whether it may be NULL, and whether its numbers are written with a
+    /// decimal comma. With <see cref="DecimalMark.Comma"/> numbers are read only so; with <see cref="DecimalMark.Detect"/>
+    /// a column is read so when its values are not numbers as written but all are with a decimal comma, and one has a comma.
+    /// </summary>
+    public (ColumnType Type, bool Nullable, bool DecimalComma) Result
     {
         get
         {
-            var type = ColumnType.Text;
-            if (sawValue && possible != TypeInference.Fits.None)
+            var fits = possible;
+            var decimalComma = mark switch
             {
-                type = (ColumnType)System.Numerics.BitOperations.TrailingZeroCount((int)possible);
+                DecimalMark.Comma => true,
+                DecimalMark.Detect => (possible & Numbers) == 0 && sawComma && possibleWithComma != TypeInference.Fits.None,
+                _ => false,
+            };
+            if (decimalComma)
+            {
+                fits = (possible & ~Numbers) | possibleWithComma;
             }
-            return (type, sawNull || !sawValue);
+            var type = ColumnType.Text;
+            if (sawValue && fits != TypeInference.Fits.None)
+            {
+                type = (ColumnType)System.Numerics.BitOperations.TrailingZeroCount((int)fits);
+            }
+            return (type, sawNull || !sawValue, decimalComma && type is ColumnType.Integer or ColumnType.Float);
         }
     }
+}
+
+/// <summary>How a file writes the decimal mark of its numbers.</summary>
+public enum DecimalMark
+{
+    /// <summary><c>1234.56</c> (the default).</summary>
+    Point,
+
+    /// <summary><c>1.234,56</c> (<c>decimal=,</c>).</summary>
+    Comma,
+
+    /// <summary>Either, decided per column (no <c>decimal=</c> and the delimiter is <c>;</c>).</summary>
+    Detect,
 }
