@@ -115,6 +115,10 @@ public static class AuthApi
     /// <summary>Reads <c>{"jti": "..."}</c> and nothing else; null when <paramref name="errors"/> says why not.</summary>
     public static string? ReadJti(ReadOnlySequence<byte> body, ValidationErrors errors)
     {
+        if (!JsonBody.Check(body, errors))
+        {
+            return null;
+        }
         JsonDocument document;
         try
         {
@@ -122,7 +126,7 @@ public static class AuthApi
         }
         catch (JsonException e)
         {
-            errors.Add("$", $"the body is not valid JSON: {e.Message}");
+            errors.Add("$", JsonBody.NotJson(e)); // a property named twice
             return null;
         }
         using (document)
