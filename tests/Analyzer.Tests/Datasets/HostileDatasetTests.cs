@@ -12,7 +12,7 @@ public sealed class PostgresHostileDatasetTests(PostgresApp app) : HostileDatase
 
 /// <summary>
 /// Dataset requests a prober sends (issue 9): NUL in filters, link values and file names, broken multipart
-/// bodies, on each back end.
+/// bodies, and the edge dates 0001-01-01 and 9999-12-31, which must be found and stored alike on each back end.
 /// </summary>
 public abstract class HostileDatasetTests<TApp>(TApp app) : IClassFixture<TApp> where TApp : AnalyzerApp
 {
@@ -107,5 +107,38 @@ public abstract class HostileDatasetTests<TApp>(TApp app) : IClassFixture<TApp> 
         await AssertRefusedAtAsync(response, "file", "U+0000");
         using var dataset = await client.GetAsync($"/datasets/{name}");
         await dataset.AssertProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    /// <summary>
+    /// Npgsql sends DateOnly.MinValue/MaxValue and DateTime(Offset).MinValue as -infinity/infinity unless told
+    /// not to: a row of 0001-01-01 would be stored as -infinity and a filter for it would find nothing.
+    /// </summary>
+    [BackendFact]
+    public async Task The_first_and_last_dates_round_trip_and_filters_find_them()
+    {
+        var name = await UploadAsync("d,t,note\n0001-01-01,0001-01-01T00:00:00Z,first\n9999-12-31,9999-12-31T23:59:59Z,last\n2024-05-01,2024-05-01T10:00:00Z,middle\n");
+        var rows = await RowsAsync($"/datasets/{name}/rows");
+        Assert.Equal(["0001-01-01", "9999-12-31", "2024-05-01"], rows.EnumerateArray().Select(r => r.GetProperty("d").GetString()));
+        Assert.Equal(["0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "2024-05-01T10:00:00Z"], rows.EnumerateArray().Select(r => r.GetProperty("t").GetString()));
+
+        using (var put = await client.SendAsync(new HttpRequestMessage(HttpMethod.Put, $"/datasets/{name}/rows")
+        {
+            Content = ApiClient.Json("""{"d": "0001-01-01", "t": "0001-01-01T00:00:00Z", "note": "put"}"""),
+        }))
+        {
+            Assert.True(put.StatusCode == HttpStatusCode.Created, await put.Content.ReadAsStringAsync());
+        }
+        using (var patch = await client.PatchJsonAsync($"/datasets/{name}/rows/3", """{"d": "9999-12-31"}"""))
+        {
+            Assert.Equal(HttpStatusCode.OK, patch.StatusCode);
+        }
+
+        Assert.Equal(["first", "put"], (await RowsAsync($"/datasets/{name}/rows?d=0001-01-01")).EnumerateArray().Select(r => r.GetProperty("note").GetString()));
+        Assert.Equal(["first", "put"], (await RowsAsync($"/datasets/{name}/rows?t=0001-01-01T00:00:00Z")).EnumerateArray().Select(r => r.GetProperty("note").GetString()));
+        Assert.Equal(["last", "middle"], (await RowsAsync($"/datasets/{name}/rows?d=9999-12-31")).EnumerateArray().Select(r => r.GetProperty("note").GetString()));
+        Assert.Equal(["0001-01-01", "0001-01-01", "9999-12-31", "9999-12-31"], (await RowsAsync($"/datasets/{name}/rows?order_by=d")).EnumerateArray().Select(r => r.GetProperty("d").GetString()));
+        var stored = (await RowsAsync($"/datasets/{name}/rows?note=put"))[0];
+        Assert.Equal("0001-01-01", stored.GetProperty("d").GetString());
+        Assert.Equal("0001-01-01T00:00:00Z", stored.GetProperty("t").GetString());
     }
 }
