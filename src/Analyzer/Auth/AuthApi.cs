@@ -119,17 +119,7 @@ public static class AuthApi
         {
             return null;
         }
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(body, new JsonDocumentOptions { AllowDuplicateProperties = false });
-        }
-        catch (JsonException e)
-        {
-            errors.Add("$", JsonBody.NotJson(e)); // a property named twice
-            return null;
-        }
-        using (document)
+        using (var document = JsonDocument.Parse(body))
         {
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
@@ -143,6 +133,11 @@ public static class AuthApi
                 if (property.Name != "jti")
                 {
                     errors.Add(property.Name, "is not a field of a revocation; send only jti");
+                    continue;
+                }
+                if (seen)
+                {
+                    errors.Add("$", "jti appears more than once: send it once");
                     continue;
                 }
                 seen = true;

@@ -94,7 +94,7 @@ public static partial class JsonBody
     }
 
     /// <summary>"the body is not valid JSON: ..." with the reader's reason and a 1-based line and column (in bytes).</summary>
-    public static string NotJson(JsonException e)
+    private static string NotJson(JsonException e)
     {
         var reason = Positions().Replace(e.Message, "").Trim();
         if (reason.Contains("does not contain any JSON tokens", StringComparison.Ordinal))
