@@ -115,17 +115,11 @@ public static class AuthApi
     /// <summary>Reads <c>{"jti": "..."}</c> and nothing else; null when <paramref name="errors"/> says why not.</summary>
     public static string? ReadJti(ReadOnlySequence<byte> body, ValidationErrors errors)
     {
-        JsonDocument document;
-        try
+        if (!JsonBody.Check(body, errors))
         {
-            document = JsonDocument.Parse(body, new JsonDocumentOptions { AllowDuplicateProperties = false });
-        }
-        catch (JsonException e)
-        {
-            errors.Add("$", $"the body is not valid JSON: {e.Message}");
             return null;
         }
-        using (document)
+        using (var document = JsonDocument.Parse(body))
         {
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
@@ -139,6 +133,11 @@ public static class AuthApi
                 if (property.Name != "jti")
                 {
                     errors.Add(property.Name, "is not a field of a revocation; send only jti");
+                    continue;
+                }
+                if (seen)
+                {
+                    errors.Add("$", "jti appears more than once: send it once");
                     continue;
                 }
                 seen = true;

@@ -2,6 +2,7 @@ using Analyzer.Datasets.Csv;
 using Analyzer.Imports;
 using Analyzer.Web;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
 
@@ -62,13 +63,18 @@ public sealed class CsvUpload : IAsyncDisposable
                 }
                 var reader = new MultipartReader(boundary, request.Body) { BodyLengthLimit = limit };
                 var found = false;
-                while (await reader.ReadNextSectionAsync(cancellationToken) is { } section)
+                while (await ReadMultipartAsync(() => reader.ReadNextSectionAsync(cancellationToken)) is { } section)
                 {
                     if (ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
                         && disposition.Name.Value?.Trim('"') == "file")
                     {
                         fileName = disposition.FileName.Value?.Trim('"') ?? disposition.FileNameStar.Value;
-                        await CopyAsync(section.Body, file, limit, cancellationToken);
+                        if (fileName is not null && TextRule.HasNul(fileName))
+                        {
+                            await file.DisposeAsync();
+                            return (null, Malformed($"the file name {TextRule.NulMessage}"));
+                        }
+                        await CopyAsync(section.Body, file, limit, cancellationToken, multipart: true);
                         found = true;
                         break;
                     }
@@ -76,23 +82,25 @@ public sealed class CsvUpload : IAsyncDisposable
                 if (!found)
                 {
                     await file.DisposeAsync();
-                    var errors = new ValidationErrors();
-                    errors.Add("file", "the multipart body has no field named \"file\"");
-                    return (null, Problems.Invalid(errors, "Upload the CSV in a multipart field named \"file\"."));
+                    return (null, Malformed("the multipart body has no field named \"file\""));
                 }
             }
             else
             {
-                await CopyAsync(request.Body, file, limit, cancellationToken);
+                await CopyAsync(request.Body, file, limit, cancellationToken, multipart: false);
             }
             file.Position = 0;
             return (new CsvUpload(file, fileName), null);
         }
-        catch (Exception e) when (e is TooLargeException || (e is BadHttpRequestException bad && bad.StatusCode == StatusCodes.Status413PayloadTooLarge)
-            || e is InvalidDataException { Message: var message } && message.Contains("length limit", StringComparison.OrdinalIgnoreCase))
+        catch (Exception e) when (e is TooLargeException || (e is BadHttpRequestException bad && bad.StatusCode == StatusCodes.Status413PayloadTooLarge))
         {
             await file.DisposeAsync();
             return (null, Problems.TooLarge(limit));
+        }
+        catch (MalformedMultipartException e)
+        {
+            await file.DisposeAsync();
+            return (null, Malformed(e.Message));
         }
         catch
         {
@@ -101,12 +109,55 @@ public sealed class CsvUpload : IAsyncDisposable
         }
     }
 
-    private static async Task CopyAsync(Stream source, Stream target, long limit, CancellationToken cancellationToken)
+    private static ValidationProblem Malformed(string message)
+    {
+        var errors = new ValidationErrors();
+        errors.Add("file", message);
+        return Problems.Invalid(errors, "Nothing was uploaded: send the CSV as a well-formed multipart/form-data body with a field named \"file\" (curl -F file=@data.csv).");
+    }
+
+    /// <summary>
+    /// A read of the multipart body, with its failures told apart: over the upload limit (413), or a body that
+    /// is not the multipart body its Content-Type announces — another boundary, cut short, a part's headers over
+    /// 16 KB (<see cref="MalformedMultipartException"/>, a 400). Kestrel's own refusals and the spool file's
+    /// errors are left alone.
+    /// </summary>
+    private static async Task<T> ReadMultipartAsync<T>(Func<Task<T>> read)
+    {
+        try
+        {
+            return await read();
+        }
+        catch (InvalidDataException e) when (e.Message.Contains("body length limit", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new TooLargeException();
+        }
+        catch (InvalidDataException e) when (e.Message.Contains("header length limit", StringComparison.OrdinalIgnoreCase)
+                                             || e.Message.Contains("line length limit", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new MalformedMultipartException(
+                $"the headers of a part of the multipart body are longer than {MultipartReader.DefaultHeadersLengthLimit / 1024} KB ({MultipartReader.DefaultHeadersLengthLimit} bytes)");
+        }
+        catch (InvalidDataException e)
+        {
+            throw new MalformedMultipartException($"the multipart body is malformed: {e.Message}");
+        }
+        catch (IOException e) when (e is not BadHttpRequestException)
+        {
+            throw new MalformedMultipartException(e.Message.StartsWith("Unexpected end of Stream", StringComparison.Ordinal)
+                ? "the multipart body ends before its closing boundary: it was cut short, or the boundary in Content-Type is not the one in the body"
+                : $"the multipart body could not be read: {e.Message}");
+        }
+    }
+
+    private static async Task CopyAsync(Stream source, Stream target, long limit, CancellationToken cancellationToken, bool multipart)
     {
         var buffer = new byte[81920];
         long total = 0;
         int read;
-        while ((read = await source.ReadAsync(buffer, cancellationToken)) > 0)
+        while ((read = multipart
+                   ? await ReadMultipartAsync(() => source.ReadAsync(buffer, cancellationToken).AsTask())
+                   : await source.ReadAsync(buffer, cancellationToken)) > 0)
         {
             total += read;
             if (total > limit)
@@ -119,4 +170,6 @@ public sealed class CsvUpload : IAsyncDisposable
     }
 
     private sealed class TooLargeException : Exception;
+
+    private sealed class MalformedMultipartException(string message) : Exception(message);
 }

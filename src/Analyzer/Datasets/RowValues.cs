@@ -4,6 +4,7 @@ using System.Text.Json;
 using Analyzer.Datasets.Csv;
 using Analyzer.Imports;
 using Analyzer.Storage;
+using Analyzer.Web;
 
 namespace Analyzer.Datasets;
 
@@ -68,6 +69,10 @@ public static class RowValues
             if (values.ContainsKey(column.Name))
             {
                 errors.Add(column.Name, "appears more than once");
+            }
+            else if (TextRule.HasNul(text))
+            {
+                errors.Add(column.Name, TextRule.NulMessage);
             }
             else if (text.Length == 0)
             {

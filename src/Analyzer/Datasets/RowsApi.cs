@@ -183,18 +183,14 @@ public static class RowsApi
         }
         using (body)
         {
-            try
+            var errors = new ValidationErrors();
+            if (!JsonBody.Check(body.Content, errors))
             {
-                var reader = new Utf8JsonReader(body.Content);
-                using var document = JsonDocument.ParseValue(ref reader);
-                return (document.RootElement.Clone(), null);
-            }
-            catch (JsonException e)
-            {
-                var errors = new ValidationErrors();
-                errors.Add("$", $"the body is not valid JSON: {e.Message}");
                 return (null, Problems.Invalid(errors, "Nothing was changed."));
             }
+            var reader = new Utf8JsonReader(body.Content, JsonBody.ReaderOptions);
+            using var document = JsonDocument.ParseValue(ref reader);
+            return (document.RootElement.Clone(), null);
         }
     }
 

@@ -2,22 +2,18 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Analyzer.Web;
 
 namespace Analyzer.Imports;
 
 /// <summary>
 /// Reads import and patch bodies strictly with <see cref="Utf8JsonReader"/> (unknown and duplicate keys,
 /// nulls, numbers that are not integers, impossible dates: all rejected with a JSON path) and writes citizens.
+/// A body is read only after <see cref="JsonBody.Check"/> has passed it: well-formed, one value, valid Unicode
+/// everywhere and no NUL, so that the reading itself cannot throw.
 /// </summary>
 public static class CitizenJson
 {
-    private static readonly JsonReaderOptions ReaderOptions = new()
-    {
-        CommentHandling = JsonCommentHandling.Disallow,
-        AllowTrailingCommas = false,
-        MaxDepth = 64,
-    };
-
     public const int MaxTextLength = 256;
 
     [Flags]
@@ -57,18 +53,13 @@ public static class CitizenJson
     /// <summary>Parses and validates a POST /imports body; returns null when <paramref name="errors"/> is not empty.</summary>
     public static Citizen[]? ReadImport(ReadOnlySequence<byte> body, DateOnly today, ValidationErrors errors)
     {
-        var parsed = new List<CitizenFields>();
-        try
+        if (!JsonBody.Check(body, errors))
         {
-            var reader = new Utf8JsonReader(body, ReaderOptions);
-            ReadImportRoot(ref reader, today, errors, parsed);
-            RejectTrailingContent(ref reader, errors);
-        }
-        catch (JsonException e)
-        {
-            errors.Add("$", $"the body is not valid JSON: {e.Message}");
             return null;
         }
+        var parsed = new List<CitizenFields>();
+        var reader = new Utf8JsonReader(body, JsonBody.ReaderOptions);
+        ReadImportRoot(ref reader, today, errors, parsed);
         CheckIdsAndRelations(parsed, errors);
         if (!errors.IsEmpty)
         {
@@ -170,42 +161,37 @@ public static class CitizenJson
     /// <summary>Parses and validates a PATCH body; returns null when <paramref name="errors"/> is not empty.</summary>
     public static CitizenPatch? ReadPatch(ReadOnlySequence<byte> body, DateOnly today, ValidationErrors errors)
     {
+        if (!JsonBody.Check(body, errors))
+        {
+            return null;
+        }
         var fields = new CitizenFields();
         var seen = Field.None;
-        try
+        var reader = new Utf8JsonReader(body, JsonBody.ReaderOptions);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
-            var reader = new Utf8JsonReader(body, ReaderOptions);
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            {
-                errors.Add("$", "the body must be a JSON object with the fields to change");
-                return null;
-            }
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                var field = IdentifyField(ref reader, out var knownName);
-                var name = new JsonPath(null, knownName ?? reader.GetString()!);
-                reader.Read();
-                if (field is Field.None or Field.CitizenId)
-                {
-                    errors.Add(name, field == Field.CitizenId ? "cannot be changed" : "unknown field");
-                    reader.Skip();
-                    continue;
-                }
-                if ((seen & field) != 0)
-                {
-                    errors.Add(name, "appears more than once");
-                    reader.Skip();
-                    continue;
-                }
-                seen |= field;
-                ReadField(ref reader, field, name, today, errors, ref fields);
-            }
-            RejectTrailingContent(ref reader, errors);
-        }
-        catch (JsonException e)
-        {
-            errors.Add("$", $"the body is not valid JSON: {e.Message}");
+            errors.Add("$", "the body must be a JSON object with the fields to change");
             return null;
+        }
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var field = IdentifyField(ref reader, out var knownName);
+            var name = new JsonPath(null, knownName ?? reader.GetString()!);
+            reader.Read();
+            if (field is Field.None or Field.CitizenId)
+            {
+                errors.Add(name, field == Field.CitizenId ? "cannot be changed" : "unknown field");
+                reader.Skip();
+                continue;
+            }
+            if ((seen & field) != 0)
+            {
+                errors.Add(name, "appears more than once");
+                reader.Skip();
+                continue;
+            }
+            seen |= field;
+            ReadField(ref reader, field, name, today, errors, ref fields);
         }
         if (seen == Field.None && errors.IsEmpty)
         {
@@ -233,15 +219,6 @@ public static class CitizenJson
             Gender = fields.Gender,
             Relatives = fields.Relatives,
         };
-    }
-
-    private static void RejectTrailingContent(ref Utf8JsonReader reader, ValidationErrors errors)
-    {
-        // Reading past the end throws JsonException for anything but whitespace.
-        if (!errors.IsFull && reader.Read())
-        {
-            errors.Add("$", "unexpected content after the JSON object");
-        }
     }
 
     private static Field IdentifyField(ref Utf8JsonReader reader, out string? name)
@@ -317,15 +294,7 @@ public static class CitizenJson
             reader.Skip();
             return null;
         }
-        try
-        {
-            return reader.GetString();
-        }
-        catch (InvalidOperationException)
-        {
-            errors.Add(path, "is not valid Unicode text");
-            return null;
-        }
+        return reader.GetString(); // valid text without NUL: JsonBody.Check
     }
 
     private static string? ReadText(ref Utf8JsonReader reader, JsonPath path, ValidationErrors errors, bool needsLetterOrDigit)
@@ -336,11 +305,6 @@ public static class CitizenJson
             return null;
         }
         var span = text.AsSpan();
-        if (span.Contains('\0'))
-        {
-            errors.Add(path, "must not contain the NUL character (U+0000)");
-            return null;
-        }
         // Unicode scalar values: UTF-16 code units, less one per surrogate pair (rare: vectorised check first).
         var length = span.ContainsAnyInRange('\uD800', '\uDFFF') ? CountScalarValues(text) : span.Length;
         if (length is 0 or > MaxTextLength)

@@ -78,6 +78,9 @@ public abstract partial class SqlDialect
         public override string Json(string parameter) => $"CAST({parameter} AS jsonb)";
         public override string NullsAsSmallest(bool descending) => descending ? " NULLS LAST" : " NULLS FIRST";
         public override string ForUpdate => " FOR UPDATE";
+        // DateOnly.MinValue/MaxValue and DateTime(Offset).MinValue/MaxValue go as the dates they are (0001-01-01,
+        // 9999-12-31), not as -infinity/infinity: Npgsql.DisableDateTimeInfinityConversions, set in Analyzer.csproj
+        // (a process-wide switch Npgsql reads once). Binary COPY (BinaryCopyWriter) writes day and microsecond counts itself.
         public override object ToParameter(object? value) => value switch
         {
             null => DBNull.Value,
