@@ -51,6 +51,7 @@ public sealed partial class Program
         app.MapHealth();
         app.MapAuth();
         app.MapDocs();
+        app.MapIndex();
         return app;
     }
 }

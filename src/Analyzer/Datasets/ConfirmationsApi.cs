@@ -49,15 +49,15 @@ public static class ConfirmationsApi
             .AllowAnonymous();
     }
 
-    private static Task<IResult> RequestCreate(string name, HttpRequest request, DatasetRows rows, DatasetConfirmations confirmations, TimeProvider time, IOptions<DatasetsOptions> options, CancellationToken cancellationToken) =>
-        RequestChange(name, null, request, rows, confirmations, time, options.Value, cancellationToken);
+    private static Task<IResult> RequestCreate(string name, HttpRequest request, DatasetRows rows, DatasetConfirmations confirmations, TimeProvider time, IOptions<DatasetsOptions> options, IOptions<WebOptions> web, CancellationToken cancellationToken) =>
+        RequestChange(name, null, request, rows, confirmations, time, options.Value, web.Value, cancellationToken);
 
-    private static Task<IResult> RequestUpdate(string name, long id, HttpRequest request, DatasetRows rows, DatasetConfirmations confirmations, TimeProvider time, IOptions<DatasetsOptions> options, CancellationToken cancellationToken) =>
-        RequestChange(name, id, request, rows, confirmations, time, options.Value, cancellationToken);
+    private static Task<IResult> RequestUpdate(string name, long id, HttpRequest request, DatasetRows rows, DatasetConfirmations confirmations, TimeProvider time, IOptions<DatasetsOptions> options, IOptions<WebOptions> web, CancellationToken cancellationToken) =>
+        RequestChange(name, id, request, rows, confirmations, time, options.Value, web.Value, cancellationToken);
 
     /// <summary>Validates a change given in the query string and stores it behind a single-use random token.</summary>
     private static async Task<IResult> RequestChange(string name, long? id, HttpRequest request, DatasetRows rows, DatasetConfirmations confirmations,
-        TimeProvider time, DatasetsOptions options, CancellationToken cancellationToken)
+        TimeProvider time, DatasetsOptions options, WebOptions web, CancellationToken cancellationToken)
     {
         await using var transaction = await rows.BeginWriteAsync(name, cancellationToken);
         if (transaction.Dataset is not { } dataset)
@@ -80,7 +80,8 @@ public static class ConfirmationsApi
         var expiresAt = time.GetUtcNow().AddMinutes(options.ConfirmationTtlMinutes);
         await confirmations.AddPendingAsync(transaction, TokenHash(token), action, id, values, expiresAt, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        var confirmUrl = $"{request.Scheme}://{request.Host}{request.PathBase}/confirmations/{token}";
+        // Never from a Host header nobody vouched for: see PublicLinks.
+        var confirmUrl = $"{PublicLinks.BaseUrl(request, web)}/confirmations/{token}";
         return new WrittenJson(StatusCodes.Status202Accepted, writer =>
         {
             writer.WriteStartObject();

@@ -13,13 +13,14 @@ namespace Analyzer.Datasets;
 /// so that it can be read twice (infer the types, then load) without holding it in memory.
 /// </summary>
 /// <remarks>
-/// The file is <c>analyzer-upload-*.csv</c> in the temporary directory (<c>$TMPDIR</c>, else <c>/tmp</c>), opened
+/// The file is <c>analyzer-upload-*.csv</c> in the service's spool folder (<see cref="UploadSpool"/>), opened
 /// delete-on-close: it is removed when the upload is disposed, whatever ended the request — success, a refusal,
-/// an error, or the client going away — and by <see cref="ReceiveAsync"/> itself when it does not return one.
+/// an error, or the client going away — and by <see cref="ReceiveAsync"/> itself when it does not return one. What a
+/// killed process leaves there is removed at the next start.
 /// </remarks>
 public sealed class CsvUpload : IAsyncDisposable
 {
-    /// <summary>How the names of spooled uploads in the temporary directory start.</summary>
+    /// <summary>How the names of spooled uploads in the spool folder start.</summary>
     public const string SpoolPrefix = "analyzer-upload-";
 
     private CsvUpload(FileStream file, string? fileName) => (File, FileName) = (file, fileName);
@@ -48,8 +49,7 @@ public sealed class CsvUpload : IAsyncDisposable
         {
             return (null, Problems.UnsupportedMediaType(request.ContentType, "multipart/form-data (field \"file\") or text/csv"));
         }
-        var file = new FileStream(Path.Combine(Path.GetTempPath(), $"{SpoolPrefix}{Guid.NewGuid():N}.csv"), FileMode.CreateNew, FileAccess.ReadWrite,
-            FileShare.None, 64 * 1024, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        var file = request.HttpContext.RequestServices.GetRequiredService<UploadSpool>().Create();
         try
         {
             string? fileName = null;

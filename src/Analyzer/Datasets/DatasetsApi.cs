@@ -21,6 +21,8 @@ public static class DatasetsApi
         .AddSingleton<DatasetUploads>()
         .AddSingleton<DatasetRows>()
         .AddSingleton<DatasetConfirmations>()
+        .AddSingleton<UploadSpool>()
+        .AddHostedService(provider => provider.GetRequiredService<UploadSpool>())
         .AddSingleton<IPurge>(provider => provider.GetRequiredService<DatasetConfirmations>());
 
     public static RouteGroupBuilder MapDatasets(this IEndpointRouteBuilder app)

@@ -17,4 +17,8 @@ public sealed class DatasetsOptions
 
     [ConfigurationKeyName("MAX_CONCURRENT_UPLOADS"), Setting("How many CSV uploads are processed at once (default: twice the processor count)"), Range(1, int.MaxValue)]
     public int MaxConcurrentUploads { get; set; } = 2 * Environment.ProcessorCount;
+
+    /// <summary>Empty: <c>analyzer-spool-USER</c> in the temporary folder. See <see cref="UploadSpool"/>.</summary>
+    [ConfigurationKeyName("SPOOL_DIR"), Setting("Folder for uploads being received (default: analyzer-spool-USER in the temp folder); emptied of stale uploads at start")]
+    public string SpoolDir { get; set; } = "";
 }

@@ -97,7 +97,8 @@ internal sealed class ContractDocumentTransformer : IOpenApiDocumentTransformer
                 "Datasets are CSV files loaded as typed tables, whose rows can be read and changed. " +
                 "Authentication: when the service is started with --auth-secret-file or --auth-public-key-file, the operations that " +
                 "name a scope need Authorization: Bearer <JWT> granting it (analyzer:read to read, analyzer:write to change, " +
-                "analyzer:admin to drop datasets and revoke tokens), else 401 or 403; without a key every operation is open.",
+                "analyzer:admin to drop datasets and revoke tokens), else 401 or 403; without a key every operation is open. " +
+                "The reference for people, with the rules of every field, is docs/api.md in the service's repository.",
         };
         document.Components ??= new OpenApiComponents();
         document.Components.Schemas ??= new Dictionary<string, IOpenApiSchema>(StringComparer.Ordinal);

@@ -28,4 +28,23 @@ public sealed class WebOptions
 
     [ConfigurationKeyName("SHUTDOWN_TIMEOUT"), Setting("Seconds a stopping service waits for requests in flight"), Range(1, int.MaxValue)]
     public int ShutdownTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Where clients reach the service; links it hands out (confirm_url) start with it. Empty: see <see cref="PublicLinks"/>.</summary>
+    [ConfigurationKeyName("PUBLIC_URL"), Setting("Absolute URL clients reach the service at (https://analyzer.example/base); links the service hands out start with it")]
+    [AbsoluteHttpUrl]
+    public string PublicUrl { get; set; } = "";
+
+    /// <summary>Empty: every Host header is served (ASP.NET Core's host filtering is off).</summary>
+    [ConfigurationKeyName("ALLOWED_HOSTS"), Setting("Host names the service answers to, comma separated (*.example.com allowed); other Host headers get 400 (default: any)")]
+    public string AllowedHosts { get; set; } = "";
+}
+
+/// <summary>Empty, or an absolute http:// or https:// URL without a query or fragment.</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class AbsoluteHttpUrlAttribute() : ValidationAttribute("must be an absolute http:// or https:// URL without a query, like https://analyzer.example")
+{
+    public override bool IsValid(object? value) =>
+        value is not string text || text.Length == 0
+        || Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.Query.Length == 0 && uri.Fragment.Length == 0
+            && !string.IsNullOrEmpty(uri.Host);
 }

@@ -35,6 +35,7 @@ public static class WebPipeline
         services.Configure<BrotliCompressionProviderOptions>(options => options.Level = CompressionLevel.Fastest);
         services.Configure<GzipCompressionProviderOptions>(options => options.Level = CompressionLevel.Fastest);
         services.AddUploadLimit();
+        services.AddPublicLinks();
         services.AddCors();
         services.AddOptions<CorsOptions>().Configure<IOptions<WebOptions>>((cors, web) =>
         {

@@ -4,6 +4,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 
 namespace Analyzer.Tests.Infrastructure;
 
@@ -35,6 +36,9 @@ public abstract class AnalyzerApp : WebApplicationFactory<Program>, IAsyncLifeti
 
     public LogCollector Logs { get; } = new();
 
+    /// <summary>The lowest level an in-memory service writes to the console (the test run's output).</summary>
+    public const LogLevel ConsoleLevel = LogLevel.Warning;
+
     /// <summary>The service's clock: <see cref="Clock"/>, unless a test needs timers that it drives.</summary>
     protected virtual TimeProvider Time => Clock;
 
@@ -59,7 +63,9 @@ public abstract class AnalyzerApp : WebApplicationFactory<Program>, IAsyncLifeti
         builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(
             new Dictionary<string, string?>(Settings) { ["Analyzer:DB"] = DatabaseUrl }));
         builder.ConfigureServices(services => services.AddSingleton(Time));
-        builder.ConfigureLogging(logging => logging.AddProvider(Logs));
+        // Every entry goes to Logs, for assertions; the console (the test run's output) gets warnings and errors only,
+        // so that a failing test's story is not buried under the access-log lines of the passing ones.
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs).AddFilter<ConsoleLoggerProvider>(null, ConsoleLevel));
     }
 
     async Task IAsyncLifetime.DisposeAsync() => await DisposeAsync();

@@ -28,7 +28,27 @@ internal static class BackendSkip
             : null;
 
     public static IXunitTestCase Skipped(IMessageSink sink, ITestFrameworkDiscoveryOptions options, ITestMethod method, string reason) =>
-        new XunitSkippedDataRowTestCase(sink, options.MethodDisplayOrDefault(), options.MethodDisplayOptionsOrDefault(), method, reason);
+        new ReasonedSkippedTestCase(sink, options.MethodDisplayOrDefault(), options.MethodDisplayOptionsOrDefault(), method, reason);
+}
+
+/// <summary>
+/// A skipped test whose name carries the reason: <c>dotnet test</c> at its default (minimal) verbosity names skipped
+/// tests but prints their reasons only at normal verbosity, where every passing test is listed too.
+/// </summary>
+public sealed class ReasonedSkippedTestCase : XunitSkippedDataRowTestCase
+{
+    [Obsolete("Called by the de-serializer; should only be called by deriving classes for de-serialization purposes")]
+    public ReasonedSkippedTestCase()
+    {
+    }
+
+    public ReasonedSkippedTestCase(IMessageSink sink, TestMethodDisplay display, TestMethodDisplayOptions displayOptions, ITestMethod method, string reason)
+        : base(sink, display, displayOptions, method, reason)
+    {
+    }
+
+    protected override string GetDisplayName(IAttributeInfo factAttribute, string displayName) =>
+        $"{base.GetDisplayName(factAttribute, displayName)} [skipped: {GetSkipReason(factAttribute)}]";
 }
 
 public sealed class BackendFactDiscoverer(IMessageSink sink) : FactDiscoverer(sink)

@@ -9,7 +9,7 @@ namespace Analyzer.Tests.Infrastructure;
 /// <summary>
 /// One throwaway PostgreSQL server for the whole test run: <c>initdb</c>/<c>pg_ctl</c> from PATH or
 /// /usr/lib/postgresql/*/bin (as the postgres user when running as root), trust auth, a free port on
-/// 127.0.0.1, a temp directory removed at exit — or the server of ANALYZER_TEST_PG_URL. A migrated
+/// 127.0.0.1, a temp directory removed when the run ends — or the server of ANALYZER_TEST_PG_URL. A migrated
 /// template database is created once; <see cref="CreateDatabaseAsync"/> clones it for each test class.
 /// </summary>
 public sealed class PostgresCluster
@@ -119,18 +119,35 @@ public sealed class PostgresCluster
             {
                 continue; // the port was taken between choosing and binding it
             }
+            var gate = new Lock();
+            var stopped = false;
             void Stop()
             {
-                try
+                // A second caller (the exit handler, while the end of the run is stopping it) waits until the
+                // directory is gone: returning at once would let the process end half-way through.
+                lock (gate)
                 {
-                    RunAsync(Path.Combine(bin, "pg_ctl"), ["-D", data, "-m", "immediate", "-w", "stop"], asRoot).GetAwaiter().GetResult();
-                }
-                finally
-                {
-                    Directory.Delete(root, recursive: true);
+                    if (stopped)
+                    {
+                        return;
+                    }
+                    stopped = true;
+                    try
+                    {
+                        RunAsync(Path.Combine(bin, "pg_ctl"), ["-D", data, "-m", "immediate", "-w", "stop"], asRoot).GetAwaiter().GetResult();
+                    }
+                    finally
+                    {
+                        RemoveDirectory(root);
+                    }
                 }
             }
+            // The test framework stops it when the run ends (AnalyzerTestFramework.EndOfRun). The exit handler alone
+            // left a stopped cluster's directory behind after every run: the test platform ends a test host soon
+            // after the run, before the handler had deleted it. The handler stays, and a reaper outside this
+            // process finishes the job whenever the host ends before it is done (killed, crashed, timed out).
             AppDomain.CurrentDomain.ProcessExit += (_, _) => Stop();
+            StartReaper(bin, data, root, asRoot);
             var builder = new NpgsqlConnectionStringBuilder
             {
                 Host = "127.0.0.1",
@@ -144,6 +161,58 @@ public sealed class PostgresCluster
     }
 
     private const string ClusterDirectoryPrefix = "analyzer-pg-";
+
+    /// <summary>Stops the cluster this run started, if it started one, and removes its directory (once).</summary>
+    public static void StopShared()
+    {
+        if (Shared.IsValueCreated && Shared.Value.IsCompletedSuccessfully)
+        {
+            Shared.Value.Result.stop?.Invoke();
+        }
+    }
+
+    /// <summary>
+    /// A detached shell (its own session, so that killing the test host's process tree spares it) that waits for
+    /// this process to end, then stops the cluster if it still runs and removes its directory.
+    /// </summary>
+    private static void StartReaper(string bin, string data, string root, bool asRoot)
+    {
+        static string Quote(string text) => "'" + text.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+        var pgCtl = (asRoot ? "runuser -u postgres -- " : "") + Quote(Path.Combine(bin, "pg_ctl"));
+        var script = "exec </dev/null >/dev/null 2>&1; " +
+            $"while kill -0 {Environment.ProcessId}; do sleep 0.2; done; " +
+            $"if [ -d {Quote(root)} ]; then {pgCtl} -D {Quote(data)} -m immediate -w stop; rm -rf {Quote(root)}; fi";
+        var start = new ProcessStartInfo("setsid", ["-f", "sh", "-c", script])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        using var reaper = Process.Start(start)!;
+        reaper.WaitForExit(); // setsid -f returns once the shell runs on its own
+    }
+
+    /// <summary>Removes a stopped cluster's directory; a server process still exiting may write into it, so it tries a few times.</summary>
+    private static void RemoveDirectory(string root)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                Directory.Delete(root, recursive: true);
+                return;
+            }
+            catch (DirectoryNotFoundException)
+            {
+                return;
+            }
+            catch (IOException) when (attempt < 10)
+            {
+                Thread.Sleep(100);
+            }
+        }
+    }
 
     /// <summary>
     /// The test host may be killed before its exit handler has removed the cluster's directory: remove

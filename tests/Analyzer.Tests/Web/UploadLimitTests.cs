@@ -50,7 +50,8 @@ public abstract class UploadLimitTests : IDisposable
             ["--db", await CreateDatabaseAsync(), "--log-format", "json", .. arguments]);
     }
 
-    private string[] SpooledUploads() => System.IO.Directory.GetFiles(Spool.FullName, CsvUpload.SpoolPrefix + "*");
+    /// <summary>The spooled uploads under <c>TMPDIR</c> (in the service's spool folder there, analyzer-spool-USER).</summary>
+    private string[] SpooledUploads() => System.IO.Directory.GetFiles(Spool.FullName, CsvUpload.SpoolPrefix + "*", SearchOption.AllDirectories);
 
     /// <summary>About 200 KB of CSV: sent but for its last bytes, it keeps Kestrel's minimum body data rate met for minutes.</summary>
     private static byte[] Csv(int rows = 10_000)
