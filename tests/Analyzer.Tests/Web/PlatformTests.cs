@@ -120,6 +120,20 @@ public abstract class PlatformTests<TApp>(TApp app) : IClassFixture<TApp> where 
         await unknown.AssertProblemAsync(HttpStatusCode.NotFound);
     }
 
+    [BackendTheory]
+    [InlineData("GET", "/nothing/here", "text/html", HttpStatusCode.NotFound)]
+    [InlineData("GET", "/imports/", "text/html,application/xhtml+xml", HttpStatusCode.NotFound)]
+    [InlineData("DELETE", "/imports/1/citizens/2", "text/html", HttpStatusCode.MethodNotAllowed)]
+    [InlineData("GET", "/imports/424242/citizens", "text/plain", HttpStatusCode.NotFound)]
+    [InlineData("GET", "/nothing/here", "image/png", HttpStatusCode.NotFound)]
+    public async Task Errors_are_problem_json_whatever_the_accept_header(string method, string path, string accept, HttpStatusCode status)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        request.Headers.TryAddWithoutValidation("Accept", accept);
+        using var response = await client.SendAsync(request);
+        await response.AssertProblemAsync(status);
+    }
+
     [BackendFact]
     public async Task Cors_is_off_by_default()
     {
@@ -219,6 +233,8 @@ public sealed class UnreachableDatabaseTests(UnreachableDatabaseApp app) : IClas
             request.Content = ApiClient.Json(method == "POST" ? Import(Citizen(1)).ToJsonString() : """{"name": "Ann"}""");
         }
         request.Headers.Add("X-Request-Id", "unreachable-1");
+
+        request.Headers.TryAddWithoutValidation("Accept", "text/html");
 
         using var response = await client.SendAsync(request);
 
