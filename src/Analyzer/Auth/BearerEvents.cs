@@ -1,4 +1,7 @@
+using System.Data.Common;
+using Analyzer.Web;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -15,11 +18,16 @@ public sealed class BearerEvents(TokenValidation validation, RevocationCache rev
 {
     private const string Prefix = "Bearer ";
 
-    /// <summary>The token of <c>Authorization: Bearer &lt;JWT&gt;</c> (the scheme name in any case), or no result at all.</summary>
+    /// <summary>
+    /// The token of <c>Authorization: Bearer &lt;JWT&gt;</c> (the scheme name in any case), or no result at all: also
+    /// where the endpoint needs no authorization (health, docs, the OpenAPI document, confirmation links, an unknown
+    /// path), so that those never depend on the revocation lookup, that is on the database.
+    /// </summary>
     public override Task MessageReceived(MessageReceivedContext context)
     {
         string? header = context.Request.Headers.Authorization;
-        if (!validation.Enabled || header is null || !header.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase))
+        if (!validation.Enabled || header is null || !header.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase)
+            || !NeedsAuthorization(context.HttpContext.GetEndpoint()))
         {
             context.NoResult();
         }
@@ -34,9 +42,16 @@ public sealed class BearerEvents(TokenValidation validation, RevocationCache rev
         return Task.CompletedTask;
     }
 
+    /// <summary>Whether authorization would look at the user of a request to <paramref name="endpoint"/> (routing has run before authentication).</summary>
+    private static bool NeedsAuthorization(Endpoint? endpoint) =>
+        endpoint is not null
+        && endpoint.Metadata.GetMetadata<IAllowAnonymous>() is null
+        && endpoint.Metadata.Any(m => m is IAuthorizeData or AuthorizationPolicy or IAuthorizationRequirementData);
+
     /// <summary>
-    /// Refuses a token that <see cref="TokenValidation.Refusal"/> refuses, or whose id (jti) has been revoked; a
-    /// database failure here is a failure of the request (500), not a 401.
+    /// Refuses a token that <see cref="TokenValidation.Refusal"/> refuses, or whose id (jti) has been revoked. A
+    /// lookup that fails is neither a 401 nor a 500: it is a <see cref="DatabaseUnavailableException"/>, answered 503
+    /// with Retry-After.
     /// </summary>
     public override async Task TokenValidated(TokenValidatedContext context)
     {
@@ -48,9 +63,21 @@ public sealed class BearerEvents(TokenValidation validation, RevocationCache rev
         {
             context.Fail(new TokenRefusedException(refusal));
         }
-        else if (token.Id is { Length: > 0 } jti && await revocations.IsRevokedAsync(jti, context.HttpContext.RequestAborted))
+        else if (token.Id is { Length: > 0 } jti && await IsRevokedAsync(jti, context.HttpContext.RequestAborted))
         {
             context.Fail(new TokenRefusedException("the token has been revoked"));
+        }
+    }
+
+    private async Task<bool> IsRevokedAsync(string jti, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await revocations.IsRevokedAsync(jti, cancellationToken);
+        }
+        catch (DbException e)
+        {
+            throw new DatabaseUnavailableException("the token's revocation could not be looked up", e);
         }
     }
 

@@ -62,6 +62,11 @@ internal sealed class ContractDocumentTransformer : IOpenApiDocumentTransformer
             "An unexpected error; the answer names the request id under which the details are logged. Nothing was changed.",
             ContractSchemas.ProblemDetails, () => ContractExamples.Problem(500, "An error occurred while processing your request.",
                 "An unexpected error occurred; it has been logged with the request id.")),
+        (StatusCodes.Status503ServiceUnavailable, "ServiceUnavailable",
+            "The service cannot answer now: the database cannot be reached or is busy (on SQLite, another write such as a long upload " +
+            "holds the lock for longer than --db-busy-timeout), or, for uploads and imports, as many as the service runs at once are running. " +
+            "Any operation that uses the database can answer this. Send the request again after Retry-After seconds.",
+            ContractSchemas.ProblemDetails, () => ContractExamples.Problem(503, Unavailable.Title, Unavailable.Detail)),
     ];
 
     private static readonly Dictionary<string, string> TagDescriptions = new(StringComparer.Ordinal)
@@ -81,6 +86,7 @@ internal sealed class ContractDocumentTransformer : IOpenApiDocumentTransformer
             "Bearer, with error=\"invalid_token\" and an error_description when a token was sent but refused."),
         [StatusCodes.Status403Forbidden] = ("WWW-Authenticate", "Bearer error=\"insufficient_scope\", scope=\"<the scope required>\"."),
         [StatusCodes.Status405MethodNotAllowed] = ("Allow", "The methods this path accepts (GET, PATCH, OPTIONS)."),
+        [StatusCodes.Status503ServiceUnavailable] = ("Retry-After", "Seconds to wait before sending the request again."),
     };
 
     public Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)

@@ -11,9 +11,15 @@ public sealed class SqliteDatabase : Database
 {
     private readonly string connectionString;
 
-    public SqliteDatabase(DatabaseUrl url)
+    /// <param name="busyTimeoutSeconds">
+    /// How long a statement waits for another connection's lock (SQLite's one writer) before it fails with
+    /// SQLITE_BUSY, answered 503 (<see cref="Web.Unavailable"/>); null keeps the URL's.
+    /// </param>
+    public SqliteDatabase(DatabaseUrl url, int? busyTimeoutSeconds = null)
     {
-        connectionString = url.ConnectionString;
+        connectionString = busyTimeoutSeconds is { } seconds
+            ? new SqliteConnectionStringBuilder(url.ConnectionString) { DefaultTimeout = seconds }.ToString()
+            : url.ConnectionString;
         Directory.CreateDirectory(Path.GetDirectoryName(url.FilePath!)!);
         using var connection = new SqliteConnection(connectionString);
         connection.Open();

@@ -15,6 +15,15 @@ public sealed class StorageOptions
     [ConfigurationKeyName("NO_MIGRATE"), Setting("Do not apply pending migrations at start")]
     public bool NoMigrate { get; set; }
 
+    /// <summary>
+    /// SQLite has one writer at a time: a write behind a long upload waits for the lock this long, then is answered
+    /// 503 with Retry-After. 10 s (the connection's own default is 30 s) is far more than any ordinary write holds
+    /// the lock, so concurrent short writes still queue and succeed, and short enough that a client (and any proxy
+    /// in front, whose timeouts are often 30 s) gets a prompt answer it can retry instead of a hang.
+    /// </summary>
+    [ConfigurationKeyName("DB_BUSY_TIMEOUT"), Setting("Seconds a SQLite write waits for another write to finish before it is answered 503 (PostgreSQL: unused)"), Range(1, 3600)]
+    public int DbBusyTimeout { get; set; } = 10;
+
     [ConfigurationKeyName("PURGE_INTERVAL_MINUTES"), Setting("Minutes between purges of expired confirmation links and stale revocations (0: never)"), Range(0, int.MaxValue)]
     public int PurgeIntervalMinutes { get; set; } = 60;
 }

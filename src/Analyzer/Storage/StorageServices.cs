@@ -8,18 +8,23 @@ public static class StorageServices
     /// <summary>Registers the one <see cref="Database"/> of the configured <c>--db</c> URL (opened on first use) and its migrator.</summary>
     public static IServiceCollection AddStorage(this IServiceCollection services)
     {
-        services.AddSingleton(provider => Open(provider.GetRequiredService<IOptions<StorageOptions>>().Value.Db));
+        services.AddSingleton(provider =>
+        {
+            var options = provider.GetRequiredService<IOptions<StorageOptions>>().Value;
+            return Open(options.Db, options.DbBusyTimeout);
+        });
         services.AddSingleton<Migrator>();
         services.AddHostedService<Housekeeping>();
         return services;
     }
 
-    public static Database Open(string databaseUrl)
+    /// <summary>The database of <paramref name="databaseUrl"/>; on SQLite a write waits <paramref name="busyTimeoutSeconds"/> for the lock (default: the URL's 30 s).</summary>
+    public static Database Open(string databaseUrl, int? busyTimeoutSeconds = null)
     {
         if (!DatabaseUrl.TryParse(databaseUrl, out var url, out var error))
         {
             throw new OptionsValidationException(nameof(StorageOptions.Db), typeof(StorageOptions), [error]);
         }
-        return url.Kind == DatabaseKind.Postgres ? new PostgresDatabase(url.ConnectionString) : new SqliteDatabase(url);
+        return url.Kind == DatabaseKind.Postgres ? new PostgresDatabase(url.ConnectionString) : new SqliteDatabase(url, busyTimeoutSeconds);
     }
 }

@@ -53,6 +53,13 @@ public static class WebPipeline
             host.ShutdownTimeout = TimeSpan.FromSeconds(web.Value.ShutdownTimeoutSeconds));
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
         {
+            if (context.ProblemDetails.Status == StatusCodes.Status503ServiceUnavailable && context.Exception is { } exception
+                && Unavailable.IsUnavailable(exception))
+            {
+                Unavailable.SetRetryAfter(context.HttpContext.Response);
+                context.ProblemDetails.Title = Unavailable.Title;
+                context.ProblemDetails.Detail = Unavailable.Detail;
+            }
             context.ProblemDetails.Detail ??= context.ProblemDetails.Status switch
             {
                 StatusCodes.Status404NotFound => "Nothing is served at this path.",
@@ -63,10 +70,43 @@ public static class WebPipeline
             };
             context.ProblemDetails.Extensions["request_id"] = context.HttpContext.TraceIdentifier;
         });
+        AnswerProblemsWhateverTheAccept(services);
         services.Configure<ExceptionHandlerOptions>(options =>
-            // Kestrel reports a body over the size limit as BadHttpRequestException(413): keep its status.
-            options.StatusCodeSelector = exception => exception is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError);
+            // Kestrel reports a body over the size limit as BadHttpRequestException(413): keep its status. A database
+            // that cannot be reached or is busy is 503 with Retry-After (see Unavailable); anything else is a 500.
+            options.StatusCodeSelector = exception => exception switch
+            {
+                BadHttpRequestException bad => bad.StatusCode,
+                _ when Unavailable.IsUnavailable(exception) => StatusCodes.Status503ServiceUnavailable,
+                _ => StatusCodes.Status500InternalServerError,
+            });
         return services;
+    }
+
+    /// <summary>
+    /// The stock problem details writer declines when the Accept header rules JSON out (<c>Accept: text/html</c>), and
+    /// the status code pages then answer <c>text/plain</c> "Status Code: 404" and the exception handler an empty body.
+    /// Every error this service shapes is problem+json: the stock writers stay, behind one that always accepts.
+    /// </summary>
+    private static void AnswerProblemsWhateverTheAccept(IServiceCollection services)
+    {
+        var stock = services.Where(d => d.ServiceType == typeof(IProblemDetailsWriter)).ToList();
+        foreach (var descriptor in stock)
+        {
+            services.Remove(descriptor);
+        }
+        services.AddSingleton<IProblemDetailsWriter>(provider => new AnyAcceptProblemDetailsWriter([.. stock.Select(descriptor =>
+            (IProblemDetailsWriter)(descriptor.ImplementationInstance
+                ?? descriptor.ImplementationFactory?.Invoke(provider)
+                ?? ActivatorUtilities.CreateInstance(provider, descriptor.ImplementationType!)))]));
+    }
+
+    private sealed class AnyAcceptProblemDetailsWriter(IProblemDetailsWriter[] writers) : IProblemDetailsWriter
+    {
+        public bool CanWrite(ProblemDetailsContext context) => writers.Length > 0;
+
+        public ValueTask WriteAsync(ProblemDetailsContext context) =>
+            (writers.FirstOrDefault(writer => writer.CanWrite(context)) ?? writers[0]).WriteAsync(context);
     }
 
     public static WebApplication UseAnalyzerWeb(this WebApplication app)

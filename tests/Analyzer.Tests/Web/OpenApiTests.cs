@@ -138,6 +138,18 @@ public sealed class OpenApiTests(SqliteApp app) : IClassFixture<SqliteApp>
     }
 
     [Fact]
+    public async Task The_503_is_documented_once_with_retry_after_and_uploads_refer_to_it()
+    {
+        var document = await ApiDocument.LoadAsync(client);
+        var unavailable = document.Root.GetProperty("components").GetProperty("responses").GetProperty("ServiceUnavailable");
+        Assert.True(unavailable.GetProperty("headers").TryGetProperty("Retry-After", out _));
+        Assert.Equal("#/components/schemas/ProblemDetails",
+            unavailable.GetProperty("content").GetProperty("application/problem+json").GetProperty("schema").GetProperty("$ref").GetString());
+        var upload = document.Operation("/datasets", "POST");
+        Assert.Equal("#/components/responses/ServiceUnavailable", upload.GetProperty("responses").GetProperty("503").GetProperty("$ref").GetString());
+    }
+
+    [Fact]
     public async Task Real_answers_match_the_documented_schemas()
     {
         var document = await ApiDocument.LoadAsync(client);

@@ -120,6 +120,20 @@ public abstract class PlatformTests<TApp>(TApp app) : IClassFixture<TApp> where 
         await unknown.AssertProblemAsync(HttpStatusCode.NotFound);
     }
 
+    [BackendTheory]
+    [InlineData("GET", "/nothing/here", "text/html", HttpStatusCode.NotFound)]
+    [InlineData("GET", "/imports/", "text/html,application/xhtml+xml", HttpStatusCode.NotFound)]
+    [InlineData("DELETE", "/imports/1/citizens/2", "text/html", HttpStatusCode.MethodNotAllowed)]
+    [InlineData("GET", "/imports/424242/citizens", "text/plain", HttpStatusCode.NotFound)]
+    [InlineData("GET", "/nothing/here", "image/png", HttpStatusCode.NotFound)]
+    public async Task Errors_are_problem_json_whatever_the_accept_header(string method, string path, string accept, HttpStatusCode status)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        request.Headers.TryAddWithoutValidation("Accept", accept);
+        using var response = await client.SendAsync(request);
+        await response.AssertProblemAsync(status);
+    }
+
     [BackendFact]
     public async Task Cors_is_off_by_default()
     {
@@ -205,9 +219,63 @@ public sealed class UnreachableDatabaseTests(UnreachableDatabaseApp app) : IClas
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
+    [Theory]
+    [InlineData("POST", "/imports")]
+    [InlineData("GET", "/imports/1/citizens")]
+    [InlineData("PATCH", "/imports/1/citizens/1")]
+    [InlineData("GET", "/imports/1/towns/stat/percentile/age")]
+    [InlineData("GET", "/datasets")]
+    public async Task A_data_endpoint_is_a_503_problem_with_retry_after_when_the_database_cannot_be_reached(string method, string path)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (method != "GET")
+        {
+            request.Content = ApiClient.Json(method == "POST" ? Import(Citizen(1)).ToJsonString() : """{"name": "Ann"}""");
+        }
+        request.Headers.Add("X-Request-Id", "unreachable-1");
+
+        request.Headers.TryAddWithoutValidation("Accept", "text/html");
+
+        using var response = await client.SendAsync(request);
+
+        var problem = await response.AssertProblemAsync(HttpStatusCode.ServiceUnavailable);
+        Assert.True(response.Headers.RetryAfter?.Delta > TimeSpan.Zero, $"Retry-After: {response.Headers.RetryAfter}");
+        var text = problem.ToString();
+        Assert.DoesNotContain("Npgsql", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("127.0.0.1", text, StringComparison.Ordinal);
+        Assert.Equal("unreachable-1", problem.GetProperty("request_id").GetString());
+    }
+}
+
+/// <summary>The service on a SQLite database whose citizens table a test has renamed: a failure nothing classifies.</summary>
+public sealed class BrokenSchemaApp : SqliteApp
+{
+    private bool broken;
+
+    /// <summary>Renames the citizens table away (once), so that every import fails with "no such table".</summary>
+    public async Task BreakAsync()
+    {
+        if (broken)
+        {
+            return;
+        }
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={DatabaseUrl["sqlite://".Length..]};Pooling=false");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "ALTER TABLE citizens RENAME TO citizens_moved_away";
+        await command.ExecuteNonQueryAsync();
+        broken = true;
+    }
+}
+
+public sealed class UnexpectedErrorTests(BrokenSchemaApp app) : IClassFixture<BrokenSchemaApp>
+{
+    private readonly HttpClient client = app.CreateClient();
+
     [Fact]
     public async Task An_unexpected_error_is_a_500_problem_without_internals_and_is_logged_with_the_request_id()
     {
+        await app.BreakAsync();
         using var request = new HttpRequestMessage(HttpMethod.Post, "/imports") { Content = ApiClient.Json(Import(Citizen(1)).ToJsonString()) };
         request.Headers.Add("X-Request-Id", "failing-request-1");
 
@@ -216,6 +284,8 @@ public sealed class UnreachableDatabaseTests(UnreachableDatabaseApp app) : IClas
         var problem = await response.AssertProblemAsync(HttpStatusCode.InternalServerError);
         var text = problem.ToString();
         Assert.DoesNotContain("Npgsql", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Sqlite", text, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("citizens_moved_away", text, StringComparison.Ordinal);
         Assert.DoesNotContain(" at ", text, StringComparison.Ordinal);
         Assert.DoesNotContain("127.0.0.1", text, StringComparison.Ordinal);
         Assert.Equal("failing-request-1", problem.GetProperty("request_id").GetString());
