@@ -15,6 +15,10 @@ public sealed class StorageOptions
     [ConfigurationKeyName("NO_MIGRATE"), Setting("Do not apply pending migrations at start")]
     public bool NoMigrate { get; set; }
 
+    /// <summary>Containers and systemd start the service and its database together: a database not reachable yet is retried this long.</summary>
+    [ConfigurationKeyName("DB_WAIT"), Setting("Seconds to keep retrying at start while the database cannot be reached (0: try once)"), Range(0, int.MaxValue)]
+    public int DbWaitSeconds { get; set; } = 30;
+
     [ConfigurationKeyName("PURGE_INTERVAL_MINUTES"), Setting("Minutes between purges of expired confirmation links and stale revocations (0: never)"), Range(0, int.MaxValue)]
     public int PurgeIntervalMinutes { get; set; } = 60;
 }
