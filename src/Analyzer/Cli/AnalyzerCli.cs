@@ -3,6 +3,8 @@ using System.Globalization;
 using Analyzer.Auth;
 using Analyzer.Storage;
 using Analyzer.Web;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
 namespace Analyzer.Cli;
@@ -102,8 +104,10 @@ public static class AnalyzerCli
             {
                 return Fail(ExitUsage, e is AggregateException all ? string.Join("; ", all.InnerExceptions.Select(i => i.Message)) : e.Message);
             }
-            // The environment, cheapest check first: the port, the database (waited for), the schema.
-            if (StartupChecks.CheckPort(hosts, web.ApiPort, addressOption, portOption) is { } portError)
+            // The environment, cheapest check first: the port, the database (waited for), the schema. Not for an in-memory
+            // server (WebApplicationFactory's, which runs this too): it has no port, and tests start it on databases down on purpose.
+            var sockets = app.Services.GetService<IServer>() is { } server && server.GetType().Assembly == typeof(KestrelServer).Assembly;
+            if (sockets && StartupChecks.CheckPort(hosts, web.ApiPort, addressOption, portOption) is { } portError)
             {
                 return Fail(ExitFailure, portError);
             }
@@ -113,14 +117,14 @@ public static class AnalyzerCli
                 return Fail(ExitUsage, urlError);
             }
             var stopping = app.Lifetime.ApplicationStopping;
-            if (await StartupChecks.ConnectAsync(app.Services.GetRequiredService<Database>, url, TimeSpan.FromSeconds(storage.DbWaitSeconds),
+            if (sockets && await StartupChecks.ConnectAsync(app.Services.GetRequiredService<Database>, url, TimeSpan.FromSeconds(storage.DbWaitSeconds),
                     settings.NameOf<StorageOptions>(parse, nameof(StorageOptions.DbWaitSeconds)), app.Logger, stopping) is { } databaseError)
             {
                 return Fail(ExitFailure, databaseError);
             }
             var migrator = app.Services.GetRequiredService<Migrator>();
             var schemaError = storage.NoMigrate
-                ? await CheckSchemaAsync(app.Services.GetRequiredService<Database>(), migrator, stopping)
+                ? sockets ? await CheckSchemaAsync(app.Services.GetRequiredService<Database>(), migrator, stopping) : null
                 : await MigrateAsync(app, migrator);
             if (schemaError is not null)
             {
