@@ -91,6 +91,22 @@ public sealed partial class StartupTests : IDisposable
         Assert.Contains("ANALYZER_API_ADDRESS", line, StringComparison.Ordinal);
     }
 
+    [BackendTheory]
+    [InlineData("localhost")]
+    [InlineData("0.0.0.0")]
+    [InlineData("127.0.0.1")]
+    public async Task Localhost_every_interface_and_an_ip_address_are_accepted(string address)
+    {
+        var port = AnalyzerProcess.FreePort();
+        await using var process = AnalyzerProcess.Start(WorkingDirectory, null, "--api-address", address, "--api-port", Port(port), "--db", "sqlite:accepted.db");
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
+
+        await process.WaitUntilHealthyAsync(client);
+        var exit = await process.TerminateAsync();
+
+        Assert.True(exit.ExitCode == 0, exit.ToString());
+    }
+
     [GeneratedRegex(@"Now listening on: (?<url>http://[^\s""\\]+)")]
     private static partial Regex ListeningOn();
 
