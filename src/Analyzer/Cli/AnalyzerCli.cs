@@ -3,6 +3,8 @@ using System.Globalization;
 using Analyzer.Auth;
 using Analyzer.Storage;
 using Analyzer.Web;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
 namespace Analyzer.Cli;
@@ -71,15 +73,22 @@ public static class AnalyzerCli
             return Fail(ExitUsage, authError);
         }
         var web = settings.Bind<WebOptions>(parse);
+        var addressOption = settings.NameOf<WebOptions>(parse, nameof(WebOptions.ApiAddress));
+        var portOption = settings.NameOf<WebOptions>(parse, nameof(WebOptions.ApiPort));
+        if (!ListenAddress.TryResolve(web.ApiAddress, out var hosts, out var addressError))
+        {
+            return Fail(ExitUsage, $"{addressOption}: {addressError}");
+        }
         var configuration = settings.ToConfiguration(parse).ToDictionary();
         configuration["Logging:LogLevel:Default"] = web.LogLevel.ToString();
         configuration["Logging:LogLevel:Microsoft.AspNetCore"] = (web.LogLevel < LogLevel.Warning ? LogLevel.Warning : web.LogLevel).ToString();
-        var address = web.ApiAddress.Contains(':', StringComparison.Ordinal) ? $"[{web.ApiAddress}]" : web.ApiAddress;
+        // Exactly the addresses asked for: Kestrel would listen on every interface for a host name it does not know.
+        var urls = string.Join(';', hosts.Select(host => $"http://{host}:{web.ApiPort}"));
         // Settings the CLI has not checked (a configuration file's) fail at build or start: one line too, before any migration.
         WebApplication app;
         try
         {
-            app = Program.BuildWebApp(configuration, $"http://{address}:{web.ApiPort}");
+            app = Program.BuildWebApp(configuration, urls);
         }
         catch (OptionsValidationException e)
         {
@@ -95,21 +104,65 @@ public static class AnalyzerCli
             {
                 return Fail(ExitUsage, e is AggregateException all ? string.Join("; ", all.InnerExceptions.Select(i => i.Message)) : e.Message);
             }
-            if (!app.Services.GetRequiredService<IOptions<StorageOptions>>().Value.NoMigrate && await MigrateAsync(app) is { } migrateError)
+            // The environment, cheapest check first: the port, the database (waited for), the schema. Not for an in-memory
+            // server (WebApplicationFactory's, which runs this too): it has no port, and tests start it on databases down on purpose.
+            var sockets = app.Services.GetService<IServer>() is { } server && server.GetType().Assembly == typeof(KestrelServer).Assembly;
+            if (sockets && StartupChecks.CheckPort(hosts, web.ApiPort, addressOption, portOption) is { } portError)
             {
-                return Fail(ExitFailure, migrateError);
+                return Fail(ExitFailure, portError);
             }
-            await app.RunAsync();
+            var storage = app.Services.GetRequiredService<IOptions<StorageOptions>>().Value;
+            if (!DatabaseUrl.TryParse(storage.Db, out var url, out var urlError))
+            {
+                return Fail(ExitUsage, urlError);
+            }
+            var stopping = app.Lifetime.ApplicationStopping;
+            if (sockets && await StartupChecks.ConnectAsync(app.Services.GetRequiredService<Database>, url, TimeSpan.FromSeconds(storage.DbWaitSeconds),
+                    settings.NameOf<StorageOptions>(parse, nameof(StorageOptions.DbWaitSeconds)), app.Logger, stopping) is { } databaseError)
+            {
+                return Fail(ExitFailure, databaseError);
+            }
+            var migrator = app.Services.GetRequiredService<Migrator>();
+            var schemaError = storage.NoMigrate
+                ? sockets ? await CheckSchemaAsync(app.Services.GetRequiredService<Database>(), migrator, stopping) : null
+                : await MigrateAsync(app, migrator);
+            if (schemaError is not null)
+            {
+                return Fail(ExitFailure, schemaError);
+            }
+            try
+            {
+                await app.StartAsync(stopping);
+            }
+            catch (IOException e)
+            {
+                // Taken between the check and now.
+                return Fail(ExitFailure, $"cannot listen on {urls} ({addressOption}, {portOption}): {e.Message.Split('\n')[0].Trim()}");
+            }
+            await app.WaitForShutdownAsync();
         }
         return 0;
     }
 
-    /// <summary>Applies pending migrations; the error line when the database cannot be migrated.</summary>
-    private static async Task<string?> MigrateAsync(WebApplication app)
+    /// <summary>With --no-migrate: the error line when the schema is behind, or cannot be read.</summary>
+    private static async Task<string?> CheckSchemaAsync(Database database, Migrator migrator, CancellationToken cancellationToken)
     {
         try
         {
-            var applied = await app.Services.GetRequiredService<Migrator>().UpgradeAsync(null, app.Lifetime.ApplicationStopping);
+            return await StartupChecks.CheckSchemaAsync(database, migrator, cancellationToken);
+        }
+        catch (Exception e) when (e is System.Data.Common.DbException or System.Net.Sockets.SocketException or TimeoutException)
+        {
+            return $"cannot read the schema version of the database: {e.Message}";
+        }
+    }
+
+    /// <summary>Applies pending migrations; the error line when the database cannot be migrated.</summary>
+    private static async Task<string?> MigrateAsync(WebApplication app, Migrator migrator)
+    {
+        try
+        {
+            var applied = await migrator.UpgradeAsync(null, app.Lifetime.ApplicationStopping);
             foreach (var migration in applied)
             {
                 app.Logger.LogInformation("Applied migration {Version} {Name}", migration.Version, migration.Name);
@@ -140,16 +193,30 @@ public static class AnalyzerCli
         }));
 
         var downgradeTarget = new Argument<string>("TARGET") { Description = "Version to downgrade to, or base (no tables)" };
-        var downgrade = new Command("downgrade", "Revert migrations above TARGET") { db, downgradeTarget };
-        downgrade.SetAction((parse, cancellationToken) => WithMigrator(parse, settings, async migrator =>
+        var force = new Option<bool>("--force")
+        {
+            Description = "Downgrade even below the datasets migration while datasets exist, which deletes them all",
+        };
+        var downgrade = new Command("downgrade", "Revert migrations above TARGET") { db, downgradeTarget, force };
+        downgrade.SetAction((parse, cancellationToken) => WithMigrator(parse, settings, async (migrator, database) =>
         {
             var target = parse.GetValue(downgradeTarget)!;
             var version = target.Equals("base", StringComparison.OrdinalIgnoreCase) ? 0 : ParseVersion(target);
+            if (version != 0 && migrator.Migrations.All(m => m.Version != version))
+            {
+                throw new ArgumentOutOfRangeException(nameof(target), version,
+                    $"no migration has version {version}; known: {string.Join(", ", migrator.Migrations.Select(m => m.Version))}");
+            }
+            if (!parse.GetValue(force) && await StartupChecks.CheckDowngradeAsync(database, migrator, version, cancellationToken) is { } refused)
+            {
+                return refused;
+            }
             foreach (var migration in await migrator.DowngradeAsync(version, cancellationToken))
             {
                 Console.WriteLine($"reverted {migration.Version:D4} {migration.Name}");
             }
             Console.WriteLine($"current: {await migrator.CurrentAsync(cancellationToken):D4}");
+            return null;
         }));
 
         var current = new Command("current", "Print the applied schema version") { db };
@@ -178,17 +245,33 @@ public static class AnalyzerCli
             ? version
             : throw new ArgumentOutOfRangeException(nameof(text), text, $"'{text}' is not a migration version");
 
-    private static async Task<int> WithMigrator(ParseResult parse, SettingOptions settings, Func<Migrator, Task> run)
+    private static Task<int> WithMigrator(ParseResult parse, SettingOptions settings, Func<Migrator, Task> run) =>
+        WithMigrator(parse, settings, async (migrator, _) =>
+        {
+            await run(migrator);
+            return null;
+        });
+
+    /// <param name="run">The command's work; the line of a refusal (exit code 1), or null.</param>
+    private static async Task<int> WithMigrator(ParseResult parse, SettingOptions settings, Func<Migrator, Database, Task<string?>> run)
     {
         if (settings.Validate(parse) is { } error)
         {
             return Fail(ExitUsage, error);
         }
+        if (!DatabaseUrl.TryParse(settings.Bind<StorageOptions>(parse).Db, out var url, out var urlError))
+        {
+            return Fail(ExitUsage, urlError);
+        }
+        Database? store = null;
         try
         {
-            await using var store = StorageServices.Open(settings.Bind<StorageOptions>(parse).Db);
-            await run(new Migrator(store));
-            return 0;
+            if (await StartupChecks.ConnectAsync(() => store ??= StorageServices.Open(settings.Bind<StorageOptions>(parse).Db),
+                    url, TimeSpan.Zero, Settings.Of<StorageOptions>(nameof(StorageOptions.DbWaitSeconds)).Flag, null, CancellationToken.None) is { } databaseError)
+            {
+                return Fail(ExitFailure, databaseError);
+            }
+            return await run(new Migrator(store!), store!) is { } refused ? Fail(ExitFailure, refused) : 0;
         }
         catch (ArgumentOutOfRangeException e)
         {
@@ -197,6 +280,13 @@ public static class AnalyzerCli
         catch (Exception e) when (e is System.Data.Common.DbException or System.Net.Sockets.SocketException or TimeoutException or IOException)
         {
             return Fail(ExitFailure, e.Message);
+        }
+        finally
+        {
+            if (store is not null)
+            {
+                await store.DisposeAsync();
+            }
         }
     }
 

@@ -85,6 +85,13 @@ public sealed class SettingOptions
             .Where(s => OfCommand(parse, s) && Origin(parse, s) is not null)
             .Select(s => KeyValuePair.Create(s.Path, Setting.Format(values[s](parse))));
 
+    /// <summary>How to name a setting in a message: the option or variable its value came from, else the option.</summary>
+    public string NameOf<TOptions>(ParseResult parse, string property)
+    {
+        var setting = Settings.Of<TOptions>(property);
+        return Origin(parse, setting) ?? setting.Flag;
+    }
+
     private bool OfCommand(ParseResult parse, Setting setting) => parse.CommandResult.Command.Options.Contains(options[setting]);
 
     /// <summary>Where the value came from: the option, the variable, or (null) neither: it is the default.</summary>

@@ -24,6 +24,10 @@ public sealed class StorageOptions
     [ConfigurationKeyName("DB_BUSY_TIMEOUT"), Setting("Seconds a SQLite write waits for another write to finish before it is answered 503 (PostgreSQL: unused)"), Range(1, 3600)]
     public int DbBusyTimeout { get; set; } = 10;
 
+    /// <summary>Containers and systemd start the service and its database together: a database not reachable yet is retried this long.</summary>
+    [ConfigurationKeyName("DB_WAIT"), Setting("Seconds to keep retrying at start while the database cannot be reached (0: try once)"), Range(0, int.MaxValue)]
+    public int DbWaitSeconds { get; set; } = 30;
+
     [ConfigurationKeyName("PURGE_INTERVAL_MINUTES"), Setting("Minutes between purges of expired confirmation links and stale revocations (0: never)"), Range(0, int.MaxValue)]
     public int PurgeIntervalMinutes { get; set; } = 60;
 }

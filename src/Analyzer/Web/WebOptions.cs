@@ -1,11 +1,15 @@
 using System.ComponentModel.DataAnnotations;
+using System.Diagnostics.CodeAnalysis;
+using System.Net;
+using System.Net.Sockets;
 
 namespace Analyzer.Web;
 
 /// <summary>Settings of the web server: where it listens, what it logs, request limits, CORS, shutdown. See <see cref="Settings"/>.</summary>
 public sealed class WebOptions
 {
-    [ConfigurationKeyName("API_ADDRESS"), Setting("Address to listen on")]
+    [ConfigurationKeyName("API_ADDRESS"), Setting("Address to listen on: an IP address, localhost, 0.0.0.0 or :: (every interface) or a host name that resolves")]
+    [ListenAddress]
     public string ApiAddress { get; set; } = "0.0.0.0";
 
     [ConfigurationKeyName("API_PORT"), Setting("Port to listen on"), Range(1, 65535)]
@@ -47,4 +51,83 @@ public sealed class AbsoluteHttpUrlAttribute() : ValidationAttribute("must be an
         value is not string text || text.Length == 0
         || Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.Query.Length == 0 && uri.Fragment.Length == 0
             && !string.IsNullOrEmpty(uri.Host);
+}
+
+/// <summary>
+/// What <c>--api-address</c> may be, and what it binds: an IP address (IPv4 in its dotted form, so that <c>127.1</c> or a
+/// typo is not taken for another address), <c>localhost</c>, <c>0.0.0.0</c> or <c>::</c> (every interface, said
+/// explicitly), or a host name that resolves, which binds exactly the addresses it resolves to. Kestrel alone would
+/// listen on every interface for any host name it does not know, a mistyped address included.
+/// </summary>
+public static class ListenAddress
+{
+    public const string Localhost = "localhost";
+
+    /// <summary>
+    /// The hosts to put in the listening URLs (<c>localhost</c>, or addresses, IPv6 ones in brackets), or the reason
+    /// <paramref name="text"/> is none of the accepted forms.
+    /// </summary>
+    public static bool TryResolve(string? text, [NotNullWhen(true)] out IReadOnlyList<string>? hosts, [NotNullWhen(false)] out string? error)
+    {
+        hosts = null;
+        error = null;
+        var address = text?.Trim() ?? "";
+        const string Accepted = "use an IP address, localhost, 0.0.0.0 or :: (every interface) or a host name that resolves";
+        if (address.Length == 0)
+        {
+            error = $"is empty; {Accepted}";
+            return false;
+        }
+        if (address.Equals(Localhost, StringComparison.OrdinalIgnoreCase))
+        {
+            hosts = [Localhost];
+            return true;
+        }
+        var unbracketed = address.StartsWith('[') && address.EndsWith(']') ? address[1..^1] : address;
+        if (IPAddress.TryParse(unbracketed, out var ip))
+        {
+            if (ip.AddressFamily == AddressFamily.InterNetwork && ip.ToString() != unbracketed)
+            {
+                error = $"'{address}' is not an IPv4 address in its dotted form (did you mean {ip}?); {Accepted}";
+                return false;
+            }
+            hosts = [UrlHost(ip)];
+            return true;
+        }
+        if (unbracketed.All(c => char.IsAsciiDigit(c) || c == '.') || Uri.CheckHostName(address) != UriHostNameType.Dns)
+        {
+            error = $"'{address}' is not an IP address or a host name; {Accepted}";
+            return false;
+        }
+        IPAddress[] resolved;
+        try
+        {
+            resolved = Dns.GetHostAddresses(address);
+        }
+        catch (SocketException e)
+        {
+            error = $"'{address}' is not an IP address and the host name does not resolve ({e.Message}); {Accepted}";
+            return false;
+        }
+        if (resolved.Length == 0)
+        {
+            error = $"the host name '{address}' resolves to no address; {Accepted}";
+            return false;
+        }
+        hosts = [.. resolved.Distinct().Select(UrlHost)];
+        return true;
+    }
+
+    private static string UrlHost(IPAddress address) =>
+        address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
+}
+
+/// <summary>An address <see cref="ListenAddress.TryResolve"/> accepts.</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class ListenAddressAttribute : ValidationAttribute
+{
+    protected override ValidationResult? IsValid(object? value, ValidationContext validationContext) =>
+        ListenAddress.TryResolve(value as string, out _, out var error)
+            ? ValidationResult.Success
+            : new ValidationResult(error, validationContext.MemberName is { } member ? [member] : null);
 }
