@@ -1,6 +1,7 @@
 using System.Net;
-using Microsoft.AspNetCore.HostFiltering;
+using Analyzer.Imports;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 
 namespace Analyzer.Web;
 
@@ -11,26 +12,41 @@ namespace Analyzer.Web;
 /// <remarks>
 /// <list type="number">
 /// <item><c>--public-url</c> when it is set: the links start with it, whatever the request says.</item>
-/// <item>Else the request's scheme and Host when the host is allowed: it is one of <c>--allowed-hosts</c> (ASP.NET
-/// Core's host filtering then answers 400 to any other Host before an endpoint runs), or, without that list,
+/// <item>Else the request's scheme and Host when the host is allowed: it is one of <c>--allowed-hosts</c> (then any
+/// other Host is answered 400 problem+json before an endpoint runs, health probes excepted), or, without that list,
 /// <c>localhost</c>, a loopback address or the very address the request came in on.</item>
 /// <item>Else the address and port the request came in on: a link to this service, by address.</item>
 /// </list>
 /// </remarks>
 public static class PublicLinks
 {
-    /// <summary>Turns ASP.NET Core's host filtering on when <see cref="WebOptions.AllowedHosts"/> lists hosts.</summary>
-    public static IServiceCollection AddPublicLinks(this IServiceCollection services)
+    /// <summary>
+    /// With <see cref="WebOptions.AllowedHosts"/>, refuses a request for any other host (matched as ASP.NET Core's
+    /// host filtering matches, <c>*.example.org</c> included) with a 400 problem — after the error pages, so the
+    /// answer is problem+json like every other. Health probes are answered whatever their Host (an orchestrator
+    /// probes by address).
+    /// </summary>
+    public static WebApplication UseAllowedHosts(this WebApplication app)
     {
-        services.AddOptions<HostFilteringOptions>().Configure<IOptions<WebOptions>>((filtering, web) =>
+        var hosts = Patterns(app.Services.GetRequiredService<IOptions<WebOptions>>().Value);
+        if (hosts.Count == 0)
         {
-            if (AllowedHosts(web.Value) is { Length: > 0 } hosts)
+            return app;
+        }
+        app.Use((context, next) =>
+        {
+            if (context.Request.Path.StartsWithSegments("/health") || HostString.MatchesAny(context.Request.Host.Host, hosts))
             {
-                filtering.AllowedHosts = hosts;
+                return next(context);
             }
+            var errors = new ValidationErrors();
+            errors.Add("Host", "this service does not serve that host (--allowed-hosts)");
+            return Problems.Invalid(errors, "The request's Host header names a host this service does not serve.").ExecuteAsync(context);
         });
-        return services;
+        return app;
     }
+
+    private static List<StringSegment> Patterns(WebOptions web) => [.. AllowedHosts(web).Select(host => new StringSegment(host))];
 
     private static string[] AllowedHosts(WebOptions web) =>
         web.AllowedHosts.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -64,9 +80,7 @@ public static class PublicLinks
         }
         if (allowed.Length > 0)
         {
-            return allowed.Any(pattern => pattern == "*"
-                || pattern.StartsWith("*.", StringComparison.Ordinal) && host.EndsWith(pattern[1..], StringComparison.OrdinalIgnoreCase)
-                || host.Equals(pattern, StringComparison.OrdinalIgnoreCase));
+            return HostString.MatchesAny(host, [.. allowed.Select(pattern => new StringSegment(pattern))]);
         }
         if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase))
         {

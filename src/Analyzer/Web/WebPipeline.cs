@@ -35,7 +35,6 @@ public static class WebPipeline
         services.Configure<BrotliCompressionProviderOptions>(options => options.Level = CompressionLevel.Fastest);
         services.Configure<GzipCompressionProviderOptions>(options => options.Level = CompressionLevel.Fastest);
         services.AddUploadLimit();
-        services.AddPublicLinks();
         services.AddCors();
         services.AddOptions<CorsOptions>().Configure<IOptions<WebOptions>>((cors, web) =>
         {
@@ -115,6 +114,7 @@ public static class WebPipeline
         app.UseResponseCompression();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseAllowedHosts();
         app.Use(RejectTrailingSlash);
         app.UseCors();
         app.Use(AnswerOptionsWithAllow);

@@ -83,6 +83,28 @@ public sealed class PublicLinksTests : IDisposable
     }
 
     [Fact]
+    public async Task A_host_that_is_not_allowed_is_a_400_problem_and_health_probes_pass_by_address()
+    {
+        await using var server = await StartAsync("--allowed-hosts", "*.analyzer.test");
+
+        using (var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/datasets", UriKind.Relative)))
+        {
+            request.Headers.Host = "evil.example";
+            using var refused = await server.Client.SendAsync(request);
+            var problem = await refused.AssertProblemAsync(HttpStatusCode.BadRequest);
+            Assert.True(problem.GetProperty("errors").TryGetProperty("Host", out _), problem.ToString());
+        }
+        using (var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/datasets", UriKind.Relative)))
+        {
+            request.Headers.Host = $"eu.analyzer.test:{server.Port}";
+            using var allowed = await server.Client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+        }
+        using var probe = await server.Client.GetAsync(new Uri("/health/live", UriKind.Relative)); // Host: 127.0.0.1:port
+        Assert.Equal(HttpStatusCode.OK, probe.StatusCode);
+    }
+
+    [Fact]
     public async Task A_public_url_that_is_not_an_absolute_http_url_is_refused_at_start()
     {
         var result = await AnalyzerProcess.RunAsync(directory.FullName, null, "--public-url", "analyzer.example", "--api-port", AnalyzerProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture));
