@@ -40,15 +40,7 @@ public sealed class CliTests : IDisposable
     }
 
     /// <summary>The one line a failing command prints: "analyzer: ..." and no stack trace.</summary>
-    private static string AssertOneErrorLine(ProcessResult result)
-    {
-        var line = Assert.Single(result.ErrorLines);
-        Assert.StartsWith("analyzer:", line, StringComparison.Ordinal);
-        Assert.DoesNotContain("   at ", result.StandardError, StringComparison.Ordinal);
-        Assert.DoesNotContain("   at ", result.StandardOutput, StringComparison.Ordinal);
-        Assert.DoesNotContain("Exception", result.StandardError, StringComparison.Ordinal);
-        return line;
-    }
+    private static string AssertOneErrorLine(ProcessResult result) => result.AssertOneErrorLine();
 
     [BackendTheory]
     [InlineData("--help")]

@@ -48,12 +48,7 @@ public sealed partial class StartupTests : IDisposable
     private static string AssertOneErrorLine(ProcessResult result, int exitCode)
     {
         Assert.True(result.ExitCode == exitCode, $"expected exit code {exitCode}: {result}");
-        var line = Assert.Single(result.ErrorLines);
-        Assert.StartsWith("analyzer:", line, StringComparison.Ordinal);
-        Assert.DoesNotContain("   at ", result.StandardError, StringComparison.Ordinal);
-        Assert.DoesNotContain("   at ", result.StandardOutput, StringComparison.Ordinal);
-        Assert.DoesNotContain("Exception", result.StandardError, StringComparison.Ordinal);
-        return line;
+        return result.AssertOneErrorLine();
     }
 
     private async Task<int> CurrentVersionAsync(string databaseUrl)

@@ -9,6 +9,17 @@ namespace Analyzer.Tests.Infrastructure;
 /// <summary>What a finished analyzer process printed and returned.</summary>
 public sealed record ProcessResult(int ExitCode, string StandardOutput, string StandardError)
 {
+    /// <summary>Asserts the one line a refused command prints: "analyzer: ..." and no stack trace anywhere; returns it.</summary>
+    public string AssertOneErrorLine()
+    {
+        var line = Assert.Single(ErrorLines);
+        Assert.StartsWith("analyzer:", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", StandardError, StringComparison.Ordinal);
+        return line;
+    }
+
     /// <summary>The non-empty lines of stdout.</summary>
     public string[] OutputLines => Lines(StandardOutput);
 

@@ -50,22 +50,6 @@ public sealed class TestRunTests(SqliteApp app) : IClassFixture<SqliteApp>
         }
     }
 
-    /// <summary>The ids of the processes whose command line names <paramref name="path"/>.</summary>
-    private static List<string> ProcessesNaming(string path) =>
-        [.. Directory.GetDirectories("/proc").Where(p => int.TryParse(Path.GetFileName(p), out _))
-            .Where(p =>
-            {
-                try
-                {
-                    return File.ReadAllText(Path.Combine(p, "cmdline")).Contains(path, StringComparison.Ordinal);
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    return false; // it ended in between
-                }
-            })
-            .Select(Path.GetFileName)
-            .OfType<string>()];
 }
 
 /// <summary>A nested <c>dotnet test</c> run of one PostgreSQL test, with a temporary folder of its own.</summary>
@@ -120,18 +104,23 @@ public sealed class PostgresTestRunTests : IPostgresTests, IDisposable
 
         // The run's own end removes it; a reaper does when the test host was ended first: give that a few seconds.
         var deadline = DateTime.UtcNow.AddSeconds(15);
-        while ((Directory.GetDirectories(directory.FullName, "analyzer-pg-*").Length > 0 || ProcessesNaming(directory.FullName).Count > 0)
+        while ((Directory.GetDirectories(directory.FullName, "analyzer-pg-*").Length > 0 || Processes.Naming(directory.FullName).Count > 0)
             && DateTime.UtcNow < deadline)
         {
             await Task.Delay(100);
         }
         Assert.Empty(Directory.GetDirectories(directory.FullName, "analyzer-pg-*"));
-        var servers = ProcessesNaming(directory.FullName);
+        var servers = Processes.Naming(directory.FullName);
         Assert.True(servers.Count == 0, $"processes of the nested run's cluster are still running: {string.Join(", ", servers)}\n{story}");
     }
 
+}
+
+/// <summary>Processes of this machine, read from /proc.</summary>
+internal static class Processes
+{
     /// <summary>The ids of the processes whose command line names <paramref name="path"/>.</summary>
-    private static List<string> ProcessesNaming(string path) =>
+    public static List<string> Naming(string path) =>
         [.. Directory.GetDirectories("/proc").Where(p => int.TryParse(Path.GetFileName(p), out _))
             .Where(p =>
             {
