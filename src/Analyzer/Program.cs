@@ -3,6 +3,7 @@ using Analyzer.Auth;
 using Analyzer.Cli;
 using Analyzer.Datasets;
 using Analyzer.Docs;
+using Analyzer.Grpc;
 using Analyzer.Imports;
 using Analyzer.Storage;
 using Analyzer.Web;
@@ -40,7 +41,8 @@ public sealed partial class Program
             .AddAnalytics()
             .AddDatasets()
             .AddAnalyzerAuth()
-            .AddAnalyzerDocs();
+            .AddAnalyzerDocs()
+            .AddAnalyzerGrpc();
 
         var app = builder.Build();
         app.UseAnalyzerWeb();
@@ -52,6 +54,7 @@ public sealed partial class Program
         app.MapAuth();
         app.MapDocs();
         app.MapIndex();
+        app.MapAnalyzerGrpc();
         return app;
     }
 }

@@ -84,6 +84,16 @@ public static class AnalyzerCli
         configuration["Logging:LogLevel:Microsoft.AspNetCore"] = (web.LogLevel < LogLevel.Warning ? LogLevel.Warning : web.LogLevel).ToString();
         // Exactly the addresses asked for: Kestrel would listen on every interface for a host name it does not know.
         var urls = string.Join(';', hosts.Select(host => $"http://{host}:{web.ApiPort}"));
+        var grpcPortOption = settings.NameOf<WebOptions>(parse, nameof(WebOptions.GrpcPort));
+        if (web.GrpcPort == web.ApiPort)
+        {
+            return Fail(ExitUsage, $"{grpcPortOption}: must differ from {portOption} ({web.ApiPort}), or be 0 (no gRPC)");
+        }
+        if (web.GrpcPort != 0)
+        {
+            // The gRPC API's own port on the same addresses: HTTP/2 only (see GrpcApi.AddAnalyzerGrpc).
+            urls += ";" + string.Join(';', hosts.Select(host => $"http://{host}:{web.GrpcPort}"));
+        }
         // Settings the CLI has not checked (a configuration file's) fail at build or start: one line too, before any migration.
         WebApplication app;
         try
@@ -110,6 +120,10 @@ public static class AnalyzerCli
             if (sockets && StartupChecks.CheckPort(hosts, web.ApiPort, addressOption, portOption) is { } portError)
             {
                 return Fail(ExitFailure, portError);
+            }
+            if (sockets && web.GrpcPort != 0 && StartupChecks.CheckPort(hosts, web.GrpcPort, addressOption, grpcPortOption) is { } grpcPortError)
+            {
+                return Fail(ExitFailure, grpcPortError);
             }
             var storage = app.Services.GetRequiredService<IOptions<StorageOptions>>().Value;
             if (!DatabaseUrl.TryParse(storage.Db, out var url, out var urlError))

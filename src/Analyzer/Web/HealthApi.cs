@@ -13,7 +13,8 @@ public static class HealthApi
         return services;
     }
 
-    private const string DatabaseTag = "database";
+    /// <summary>The tag of the database check: /health, /health/ready and gRPC health checking (Grpc/) report it.</summary>
+    public const string DatabaseTag = "database";
 
     /// <summary>
     /// <c>/health</c> (the contract's) and <c>/health/ready</c>: 200 when the database answers

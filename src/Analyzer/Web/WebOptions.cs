@@ -15,6 +15,10 @@ public sealed class WebOptions
     [ConfigurationKeyName("API_PORT"), Setting("Port to listen on"), Range(1, 65535)]
     public int ApiPort { get; set; } = 8080;
 
+    /// <summary>The gRPC API (Grpc/): HTTP/2 without TLS on the same address; 0 serves no gRPC.</summary>
+    [ConfigurationKeyName("GRPC_PORT"), Setting("Port of the gRPC API (HTTP/2 without TLS, h2c) on the same address; 0: no gRPC"), Range(0, 65535)]
+    public int GrpcPort { get; set; } = 8081;
+
     [ConfigurationKeyName("LOG_LEVEL"), Setting("Minimum log level: Trace, Debug, Information, Warning, Error, Critical, None")]
     [EnumDataType(typeof(LogLevel))]
     public LogLevel LogLevel { get; set; } = LogLevel.Information;

@@ -81,6 +81,8 @@ public sealed class AnalyzerProcess : IAsyncDisposable
         {
             start.Environment.Remove(inherited);
         }
+        // Tests start many services at once: none takes the fixed default gRPC port (8081) unless it asks for a port.
+        start.Environment["ANALYZER_GRPC_PORT"] = "0";
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[name] = value;

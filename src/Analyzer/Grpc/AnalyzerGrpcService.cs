@@ -1,0 +1,168 @@
+using System.Buffers;
+using Analyzer.Analytics;
+using Analyzer.Auth;
+using Analyzer.Imports;
+using Analyzer.Web;
+using Google.Protobuf;
+using Grpc.Core;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+using Proto = Analyzer.Grpc.V1;
+
+namespace Analyzer.Grpc;
+
+/// <summary>
+/// <c>analyzer.v1.Analyzer</c>: the REST API's imports, citizens and analytics over gRPC, on the same stores, the same
+/// validation (<see cref="CitizenMessages"/>), the same answer cache and the same scopes as their REST twins.
+/// </summary>
+public sealed class AnalyzerGrpcService(
+    CitizenStore citizens, AnalyticsQueries analytics, AnswerCache cache, TimeProvider time, IOptions<WebOptions> web)
+    : Proto.Analyzer.AnalyzerBase
+{
+    /// <summary>Citizens per ListCitizens message: ~250 KB, well below the 4 MiB a client accepts by default.</summary>
+    public const int ListBatchSize = 1000;
+
+    [Authorize(Scopes.Write), EnableRateLimiting(UploadLimit.Policy)]
+    public override async Task<Proto.ImportCitizensResponse> ImportCitizens(
+        IAsyncStreamReader<Proto.ImportCitizensRequest> requestStream, ServerCallContext context)
+    {
+        var limit = web.Value.MaxRequestBodyBytes;
+        long received = 0;
+        var body = new ArrayBufferWriter<byte>(64 * 1024);
+        Citizen[]? imported;
+        var errors = new ValidationErrors();
+        using (var writer = CitizenMessages.BeginImport(body))
+        {
+            await foreach (var batch in requestStream.ReadAllAsync(context.CancellationToken))
+            {
+                received += batch.CalculateSize();
+                if (received > limit)
+                {
+                    throw GrpcErrors.TooLarge(limit);
+                }
+                foreach (var citizen in batch.Citizens)
+                {
+                    CitizenMessages.WriteImportCitizen(writer, citizen);
+                }
+            }
+            CitizenMessages.EndImport(writer);
+        }
+        imported = CitizenJson.ReadImport(new ReadOnlySequence<byte>(body.WrittenMemory), time.UtcToday(), errors);
+        if (imported is null)
+        {
+            throw GrpcErrors.Invalid(errors, "The import was not stored: fix the fields listed in the BadRequest details.");
+        }
+        var importId = await citizens.CreateImportAsync(imported, context.CancellationToken);
+        return new Proto.ImportCitizensResponse { ImportId = importId };
+    }
+
+    [Authorize(Scopes.Read)]
+    public override async Task ListCitizens(
+        Proto.ListCitizensRequest request, IServerStreamWriter<Proto.ListCitizensResponse> responseStream, ServerCallContext context)
+    {
+        if (await citizens.ImportVersionAsync(request.ImportId, context.CancellationToken) is null)
+        {
+            throw GrpcErrors.ImportNotFound(request.ImportId);
+        }
+        var batch = new Proto.ListCitizensResponse();
+        await foreach (var citizen in citizens.ReadCitizensAsync(request.ImportId, context.CancellationToken))
+        {
+            batch.Citizens.Add(CitizenMessages.ToMessage(citizen));
+            if (batch.Citizens.Count == ListBatchSize)
+            {
+                await responseStream.WriteAsync(batch, context.CancellationToken);
+                batch = new Proto.ListCitizensResponse();
+            }
+        }
+        if (batch.Citizens.Count > 0)
+        {
+            await responseStream.WriteAsync(batch, context.CancellationToken);
+        }
+    }
+
+    [Authorize(Scopes.Write)]
+    public override async Task<Proto.PatchCitizenResponse> PatchCitizen(Proto.PatchCitizenRequest request, ServerCallContext context)
+    {
+        // As REST: the body is judged first, then whether the citizen exists.
+        var errors = new ValidationErrors();
+        var patch = CitizenJson.ReadPatch(CitizenMessages.PatchBody(request), time.UtcToday(), errors);
+        const string NotChanged = "The citizen was not changed: fix the fields listed in the BadRequest details.";
+        if (patch is null)
+        {
+            throw GrpcErrors.Invalid(errors, NotChanged);
+        }
+        if (request.ImportId < 0 || request.CitizenId < 0)
+        {
+            throw GrpcErrors.CitizenNotFound(request.ImportId, request.CitizenId);
+        }
+        var outcome = await citizens.PatchCitizenAsync(request.ImportId, request.CitizenId, patch, context.CancellationToken);
+        switch (outcome.Status)
+        {
+            case PatchStatus.Updated:
+                return new Proto.PatchCitizenResponse { Citizen = CitizenMessages.ToMessage(outcome.Citizen!) };
+            case PatchStatus.UnknownCitizens:
+                if (outcome.UnknownRelatives is { Count: > 0 } relatives)
+                {
+                    errors.Add("relatives", $"citizens {string.Join(", ", relatives)} are not in import {request.ImportId}");
+                }
+                if (outcome.UnknownFriends is { Count: > 0 } friends)
+                {
+                    errors.Add("friends", $"citizens {string.Join(", ", friends)} are not in import {request.ImportId}");
+                }
+                throw GrpcErrors.Invalid(errors, NotChanged);
+            default:
+                throw GrpcErrors.CitizenNotFound(request.ImportId, request.CitizenId);
+        }
+    }
+
+    [Authorize(Scopes.Read)]
+    public override async Task<Proto.GetBirthdaysResponse> GetBirthdays(Proto.GetBirthdaysRequest request, ServerCallContext context)
+    {
+        var id = request.ImportId;
+        var version = await analytics.ImportVersionAsync(id, context.CancellationToken) ?? throw GrpcErrors.ImportNotFound(id);
+        // The cache holds serialised answers: the message's bytes here, beside the REST answer's JSON under another key.
+        var bytes = await cache.GetOrAddAsync(("grpc-birthdays", id, version), async () =>
+            BirthdaysMessage(Birthdays.PresentsByMonth(await analytics.ReadKinAsync(id, context.CancellationToken))).ToByteArray());
+        return Proto.GetBirthdaysResponse.Parser.ParseFrom(bytes);
+    }
+
+    [Authorize(Scopes.Read)]
+    public override async Task<Proto.GetAgePercentilesResponse> GetAgePercentiles(Proto.GetAgePercentilesRequest request, ServerCallContext context)
+    {
+        var id = request.ImportId;
+        var version = await analytics.ImportVersionAsync(id, context.CancellationToken) ?? throw GrpcErrors.ImportNotFound(id);
+        var today = time.UtcToday();
+        var bytes = await cache.GetOrAddAsync(("grpc-percentiles", id, version, today), async () =>
+            PercentilesMessage(AgePercentiles.ByTown(await analytics.ReadTownBirthDatesAsync(id, context.CancellationToken), today)).ToByteArray());
+        return Proto.GetAgePercentilesResponse.Parser.ParseFrom(bytes);
+    }
+
+    public static Proto.GetBirthdaysResponse BirthdaysMessage(Dictionary<string, BuyerPresents[]> byMonth)
+    {
+        var message = new Proto.GetBirthdaysResponse();
+        for (var month = 1; month <= 12; month++)
+        {
+            var entry = new Proto.MonthPresents { Month = month };
+            if (byMonth.TryGetValue(month.ToString(System.Globalization.CultureInfo.InvariantCulture), out var buyers))
+            {
+                entry.Buyers.AddRange(buyers.Select(b => new Proto.BuyerPresents { CitizenId = b.CitizenId, Presents = b.Presents }));
+            }
+            message.Months.Add(entry);
+        }
+        return message;
+    }
+
+    public static Proto.GetAgePercentilesResponse PercentilesMessage(IEnumerable<TownAgePercentiles> towns)
+    {
+        var message = new Proto.GetAgePercentilesResponse();
+        message.Towns.AddRange(towns.Select(t => new Proto.TownAgePercentiles
+        {
+            Town = t.Town,
+            P50 = (double)t.P50,
+            P75 = (double)t.P75,
+            P99 = (double)t.P99,
+        }));
+        return message;
+    }
+}

@@ -1,0 +1,52 @@
+using Analyzer.Web;
+using Grpc.AspNetCore.HealthChecks;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+
+namespace Analyzer.Grpc;
+
+/// <summary>
+/// The gRPC API (<c>proto/analyzer/v1/analyzer.proto</c>): <see cref="AnalyzerGrpcService"/> beside the REST API, in the
+/// same pipeline (request ids, access log, authentication and scopes, the upload limit), plus gRPC health checking
+/// and server reflection. Kestrel serves it on <see cref="WebOptions.GrpcPort"/>, HTTP/2 only: without TLS there is
+/// no ALPN to negotiate HTTP/2, so a port speaks h2c only when it speaks nothing else.
+/// </summary>
+public static class GrpcApi
+{
+    /// <summary>The health-checking service name of the API, as clients ask for it (besides "" for the whole server).</summary>
+    public const string ServiceName = "analyzer.v1.Analyzer";
+
+    public static IServiceCollection AddAnalyzerGrpc(this IServiceCollection services)
+    {
+        services.AddGrpc(options => options.Interceptors.Add<UnavailableInterceptor>());
+        services.AddGrpcReflection();
+        services.AddGrpcHealthChecks(options =>
+        {
+            // As /health/ready: SERVING while the database answers SELECT 1 within a second. Checked on each call, not cached.
+            options.Services.Clear();
+            options.Services.Map("", check => check.Tags.Contains(HealthApi.DatabaseTag));
+            options.Services.Map(ServiceName, check => check.Tags.Contains(HealthApi.DatabaseTag));
+            options.UseHealthChecksCache = false;
+        });
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<WebOptions>>((kestrel, web) =>
+        {
+            var grpcPort = web.Value.GrpcPort;
+            kestrel.ConfigureEndpointDefaults(listen =>
+            {
+                if (grpcPort != 0 && listen.IPEndPoint?.Port == grpcPort)
+                {
+                    listen.Protocols = HttpProtocols.Http2;
+                }
+            });
+        });
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapAnalyzerGrpc(this IEndpointRouteBuilder app)
+    {
+        app.MapGrpcService<AnalyzerGrpcService>();
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
+        return app;
+    }
+}
