@@ -153,15 +153,19 @@ public sealed class AnalyzerGrpcService(
         return message;
     }
 
+    /// <summary>The double nearest the decimal as REST writes it (a cast may miss it by one unit in the last place).</summary>
+    private static double ToDouble(decimal value) =>
+        double.Parse(value.ToString(System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture);
+
     public static Proto.GetAgePercentilesResponse PercentilesMessage(IEnumerable<TownAgePercentiles> towns)
     {
         var message = new Proto.GetAgePercentilesResponse();
         message.Towns.AddRange(towns.Select(t => new Proto.TownAgePercentiles
         {
             Town = t.Town,
-            P50 = (double)t.P50,
-            P75 = (double)t.P75,
-            P99 = (double)t.P99,
+            P50 = ToDouble(t.P50),
+            P75 = ToDouble(t.P75),
+            P99 = ToDouble(t.P99),
         }));
         return message;
     }

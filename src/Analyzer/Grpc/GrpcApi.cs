@@ -18,7 +18,13 @@ public static class GrpcApi
 
     public static IServiceCollection AddAnalyzerGrpc(this IServiceCollection services)
     {
-        services.AddGrpc(options => options.Interceptors.Add<UnavailableInterceptor>());
+        services.AddGrpc(options =>
+        {
+            options.Interceptors.Add<UnavailableInterceptor>();
+            // Without this gRPC routes POST {service}/{method} for every unknown service, and a REST path of two
+            // segments asked with another method would get routing's 405 "Allow: POST" instead of its 404.
+            options.IgnoreUnknownServices = true;
+        });
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks(options =>
         {
@@ -44,9 +50,10 @@ public static class GrpcApi
 
     public static IEndpointRouteBuilder MapAnalyzerGrpc(this IEndpointRouteBuilder app)
     {
-        app.MapGrpcService<AnalyzerGrpcService>();
-        app.MapGrpcHealthChecksService();
-        app.MapGrpcReflectionService();
+        // The proto documents them; the OpenAPI document is the REST API's.
+        app.MapGrpcService<AnalyzerGrpcService>().ExcludeFromDescription();
+        app.MapGrpcHealthChecksService().ExcludeFromDescription();
+        app.MapGrpcReflectionService().ExcludeFromDescription();
         return app;
     }
 }

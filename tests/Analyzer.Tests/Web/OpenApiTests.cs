@@ -30,11 +30,15 @@ public sealed class OpenApiTests(SqliteApp app) : IClassFixture<SqliteApp>
     private IReadOnlyList<(string Path, string Method)> RoutedOperations() =>
         [.. app.Services.GetRequiredService<EndpointDataSource>().Endpoints
             .OfType<RouteEndpoint>()
+            .Where(IsHttpApi)
             .Select(endpoint => (Endpoint: endpoint, Path: DocumentPath(endpoint.RoutePattern)))
             .Where(e => !e.Path.StartsWith("/openapi/", StringComparison.Ordinal) && !e.Path.StartsWith("/docs", StringComparison.Ordinal))
             .SelectMany(e => (e.Endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods is { Count: > 0 } methods ? methods : ["GET"])
                 .Select(method => (e.Path, method.ToUpperInvariant())))
             .Distinct()];
+
+    /// <summary>Not a method of the gRPC API (Grpc/), which the proto documents.</summary>
+    private static bool IsHttpApi(Microsoft.AspNetCore.Http.Endpoint endpoint) => endpoint.Metadata.GetMetadata<global::Grpc.AspNetCore.Server.GrpcMethodMetadata>() is null;
 
     /// <summary><c>/imports/{import_id:id}/citizens</c> → <c>/imports/{import_id}/citizens</c>.</summary>
     private static string DocumentPath(RoutePattern pattern) =>
@@ -507,7 +511,7 @@ public sealed class OpenApiTests(SqliteApp app) : IClassFixture<SqliteApp>
 
         var scoped = new Dictionary<string, string[]>(StringComparer.Ordinal);
         var anonymous = new List<string>();
-        foreach (var endpoint in app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>())
+        foreach (var endpoint in app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().Where(IsHttpApi))
         {
             var path = DocumentPath(endpoint.RoutePattern);
             if (path.StartsWith("/openapi/", StringComparison.Ordinal) || path.StartsWith("/docs", StringComparison.Ordinal))
