@@ -186,6 +186,7 @@ public sealed partial class ReadmeExamplesTests(ITestOutputHelper output) : IDis
         {
             start.Environment.Remove(inherited);
         }
+        start.Environment["ANALYZER_GRPC_PORT"] = "0"; // the fixed default port (8081) would collide with parallel runs
         start.Environment["README_DOTNET"] = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
         start.Environment["README_ANALYZER"] = AnalyzerProcess.Executable;
         start.Environment["README_PORT"] = port.ToString(CultureInfo.InvariantCulture);
