@@ -35,6 +35,7 @@ namespace Analyzer.Bench
         public static RootCommand Create() => new("Benchmarks of the Analyzer service over HTTP (see docs/benchmarks.md)")
         {
             WorkflowCommand(),
+            GrpcWorkflowCommand(),
             ScaleCommand(),
             CsvLoadCommand(),
             FloorsCommand(),
@@ -65,6 +66,11 @@ namespace Analyzer.Bench
                 Description = "Start the service here instead (Release build output, a free loopback port): sqlite, or postgres with a throwaway cluster",
             }.AcceptOnlyFromAmong("sqlite", "postgres");
 
+            public Option<Uri?> GrpcUrl { get; } = new("--grpc-url")
+            {
+                Description = "With --base-url: the service's gRPC API (h2c), e.g. http://127.0.0.1:8081 (grpc-workflow needs it)",
+            };
+
             public Option<int?> ServerPid { get; } = new("--server-pid") { Description = "With --base-url: the pid of that server on this machine, for its memory and CPU" };
 
             public Option<string?> ServerDll { get; } = new("--server-dll") { Description = "With --start: the analyzer.dll to run (default: src/Analyzer/bin/Release/net10.0/analyzer.dll, built if missing)" };
@@ -82,6 +88,7 @@ namespace Analyzer.Bench
                 command.Options.Add(BaseUrl);
                 command.Options.Add(Start);
                 command.Options.Add(ServerPid);
+                command.Options.Add(GrpcUrl);
                 command.Options.Add(ServerDll);
                 command.Options.Add(ServerLogLevel);
                 command.Options.Add(MaxBodyBytes);
@@ -103,7 +110,7 @@ namespace Analyzer.Bench
             public async Task<Target> OpenAsync(ParseResult parse, CancellationToken cancellationToken) =>
                 parse.GetValue(Start) is { } backend
                     ? await Target.StartAsync(backend, parse.GetValue(ServerDll), parse.GetValue(MaxBodyBytes), parse.GetValue(ServerLogLevel)!, Console.Out, cancellationToken)
-                    : Target.External(parse.GetValue(BaseUrl)!, parse.GetValue(ServerPid), Console.Out);
+                    : Target.External(parse.GetValue(BaseUrl)!, parse.GetValue(ServerPid), Console.Out, parse.GetValue(GrpcUrl));
         }
 
         private static Command WorkflowCommand()
@@ -125,6 +132,28 @@ namespace Analyzer.Bench
             command.SetAction((parse, cancellationToken) => RunAsync(target, parse, cancellationToken, t => Workflow.RunAsync(t,
                 new WorkflowOptions(parse.GetValue(citizens), parse.GetValue(relations), parse.GetValue(rounds), parse.GetValue(concurrency),
                     parse.GetValue(seed), parse.GetValue(textLength), parse.GetValue(warmup), parse.GetValue(timeLimit)),
+                Console.Out, cancellationToken)));
+            return command;
+        }
+
+        private static Command GrpcWorkflowCommand()
+        {
+            var target = new TargetOptions();
+            var citizens = Positive("--citizens", "Citizens per import", 10_000);
+            var relations = NonNegative("--relations", "Relation pairs per import", 1_000);
+            var rounds = Positive("--rounds", "Workflows per protocol (each with its own import)", 10);
+            var seed = new Option<long>("--seed") { Description = "Seed of the generated imports (round r uses seed + r)", DefaultValueFactory = _ => 1 };
+            var warmup = NonNegative("--warmup", "Unmeasured workflows per protocol first (the first checks that both protocols store the same citizens)", 30);
+            var batch = Positive("--batch", "Citizens per ImportCitizens message", 1_000);
+            var timeLimit = Duration("--time-limit", "Stop starting rounds after this long (e.g. 300s, 5m)", TimeSpan.FromMinutes(5));
+            var command = new Command("grpc-workflow", "The workflow over REST and over gRPC, round by round alternately, on one service: medians and bytes per step")
+            {
+                citizens, relations, rounds, seed, warmup, batch, timeLimit,
+            };
+            target.AddTo(command);
+            command.SetAction((parse, cancellationToken) => RunAsync(target, parse, cancellationToken, t => GrpcWorkflow.RunAsync(t,
+                new GrpcWorkflowOptions(parse.GetValue(citizens), parse.GetValue(relations), parse.GetValue(rounds), parse.GetValue(seed),
+                    parse.GetValue(warmup), parse.GetValue(batch), parse.GetValue(timeLimit)),
                 Console.Out, cancellationToken)));
             return command;
         }

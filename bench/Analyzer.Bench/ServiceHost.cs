@@ -30,9 +30,10 @@ public sealed class Target : IAsyncDisposable
     private readonly TextWriter log;
 
     private Target(Uri baseUrl, int? serverPid, string description, TextWriter log, Process? process = null,
-        StreamWriter? serverLog = null, string? tempDirectory = null, PgCluster? postgres = null, string? serverLogPath = null)
+        StreamWriter? serverLog = null, string? tempDirectory = null, PgCluster? postgres = null, string? serverLogPath = null, Uri? grpcUrl = null)
     {
         BaseUrl = baseUrl;
+        GrpcUrl = grpcUrl;
         ServerPid = serverPid;
         Description = description;
         this.log = log;
@@ -44,6 +45,9 @@ public sealed class Target : IAsyncDisposable
     }
 
     public Uri BaseUrl { get; }
+
+    /// <summary>The gRPC API (h2c): the service's --grpc-port when started here, else --grpc-url; null when not known.</summary>
+    public Uri? GrpcUrl { get; }
 
     /// <summary>The server's pid when it runs on this machine and is known (started here or --server-pid).</summary>
     public int? ServerPid { get; }
@@ -57,13 +61,13 @@ public sealed class Target : IAsyncDisposable
     /// <summary>A scratch directory for generated files: the run's temp directory, removed at the end.</summary>
     public string ScratchDirectory => tempDirectory ?? Path.GetTempPath();
 
-    public static Target External(Uri baseUrl, int? serverPid, TextWriter log)
+    public static Target External(Uri baseUrl, int? serverPid, TextWriter log, Uri? grpcUrl = null)
     {
         if (!baseUrl.IsLoopback)
         {
             log.WriteLine($"note: {baseUrl} is not a loopback address; the bench sends its requests there and nowhere else");
         }
-        return new Target(baseUrl, serverPid, $"{baseUrl} (given)", log);
+        return new Target(baseUrl, serverPid, $"{baseUrl} (given)", log, grpcUrl: grpcUrl);
     }
 
     /// <summary>Starts the Release build of the service (building it first only if it is missing).</summary>
@@ -91,12 +95,14 @@ public sealed class Target : IAsyncDisposable
             for (var attempt = 1; ; attempt++)
             {
                 var port = Processes.FreePort();
-                process = Launch(dll, port, db, maxBodyBytes, logLevel, temp, serverLog);
+                var grpcPort = Processes.FreePort();
+                process = Launch(dll, port, grpcPort, db, maxBodyBytes, logLevel, temp, serverLog);
                 var baseUrl = new Uri($"http://127.0.0.1:{port}");
                 if (await WaitForHealthAsync(baseUrl, process, cancellationToken))
                 {
                     log.WriteLine($"service: {dll} (built {File.GetLastWriteTimeUtc(dll):yyyy-MM-dd HH:mm} UTC), pid {process.Id}, {baseUrl}, {backend}");
-                    return new Target(baseUrl, process.Id, $"{baseUrl} ({backend}, started by the bench)", log, process, serverLog, temp, postgres, serverLogPath);
+                    return new Target(baseUrl, process.Id, $"{baseUrl} ({backend}, started by the bench)", log, process, serverLog, temp, postgres, serverLogPath,
+                        new Uri($"http://127.0.0.1:{grpcPort}"));
                 }
                 var exited = process.HasExited;
                 await StopProcessAsync(process);
@@ -160,7 +166,7 @@ public sealed class Target : IAsyncDisposable
         }
     }
 
-    private static Process Launch(string dll, int port, string db, long maxBodyBytes, string logLevel, string workingDirectory, StreamWriter serverLog)
+    private static Process Launch(string dll, int port, int grpcPort, string db, long maxBodyBytes, string logLevel, string workingDirectory, StreamWriter serverLog)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -171,7 +177,8 @@ public sealed class Target : IAsyncDisposable
         };
         string[] arguments =
         [
-            dll, "serve", "--api-address", "127.0.0.1", "--api-port", port.ToString(CultureInfo.InvariantCulture), "--db", db,
+            dll, "serve", "--api-address", "127.0.0.1", "--api-port", port.ToString(CultureInfo.InvariantCulture),
+            "--grpc-port", grpcPort.ToString(CultureInfo.InvariantCulture), "--db", db,
             "--log-level", logLevel, "--log-format", "text",
             "--max-request-body-bytes", maxBodyBytes.ToString(CultureInfo.InvariantCulture),
             "--max-upload-bytes", maxBodyBytes.ToString(CultureInfo.InvariantCulture),
