@@ -1,0 +1,81 @@
+using Analyzer.Grpc.V1;
+using Analyzer.Tests.Infrastructure;
+using Analyzer.Tests.Storage;
+using Grpc.Core;
+using static Analyzer.Tests.Infrastructure.Citizens;
+using GrpcStatusCode = Grpc.Core.StatusCode;
+
+namespace Analyzer.Tests.Grpc;
+
+/// <summary>The service with a small body limit and one upload or import at a time.</summary>
+public sealed class TightLimitsApp : SqliteApp
+{
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["Analyzer:MAX_REQUEST_BODY_BYTES"] = "4000",
+        ["Analyzer:MAX_CONCURRENT_UPLOADS"] = "1",
+    };
+}
+
+/// <summary>The REST API's limits hold for gRPC: the body limit over a whole import stream, and the upload limit.</summary>
+public sealed class GrpcLimitsTests(TightLimitsApp app) : IClassFixture<TightLimitsApp>
+{
+    [Fact]
+    public async Task An_import_larger_than_the_body_limit_in_all_its_messages_is_RESOURCE_EXHAUSTED_and_stores_nothing()
+    {
+        var grpc = GrpcClients.Client(app);
+        var small = await grpc.ImportAsync(Import(Citizen(1)));
+        // 60 citizens of ~110 bytes each, in messages of 5: each message is far below the limit, all together above it.
+        var body = Import([.. Enumerable.Range(1, 60).Select(id => Citizen(id))]);
+        var e = await Assert.ThrowsAsync<RpcException>(() => grpc.ImportAsync(body, batchSize: 5));
+        Assert.Equal(GrpcStatusCode.ResourceExhausted, e.StatusCode);
+        Assert.Contains("4000 bytes", e.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(small + 1, await grpc.ImportAsync(Import(Citizen(1))));
+    }
+
+    [Fact]
+    public async Task An_import_beyond_the_concurrent_upload_limit_is_UNAVAILABLE()
+    {
+        var grpc = GrpcClients.Client(app);
+        using var first = grpc.ImportCitizens();
+        await first.RequestStream.WriteAsync(new ImportCitizensRequest { Citizens = { GrpcClients.ToMessage(Citizen(1)) } });
+        // The first call holds the one permit from the moment the service has its headers: the next import is refused.
+        RpcException? refused = null;
+        for (var attempt = 0; attempt < 50 && refused is null; attempt++)
+        {
+            refused = await Record.ExceptionAsync(() => grpc.ImportAsync(Import(Citizen(1)))) as RpcException;
+            if (refused is null)
+            {
+                await Task.Delay(100);
+            }
+        }
+        Assert.NotNull(refused);
+        Assert.Equal(GrpcStatusCode.Unavailable, refused.StatusCode);
+
+        await first.RequestStream.CompleteAsync();
+        Assert.True((await first.ResponseAsync).ImportId > 0);
+    }
+}
+
+/// <summary>A write behind a held SQLite write lock: UNAVAILABLE, as REST's 503.</summary>
+public sealed class GrpcUnavailableTests(ShortBusyTimeoutApp app) : IClassFixture<ShortBusyTimeoutApp>
+{
+    [Fact]
+    public async Task A_patch_behind_a_held_write_lock_is_UNAVAILABLE_and_reads_go_on()
+    {
+        var grpc = GrpcClients.Client(app);
+        var importId = await grpc.ImportAsync(Import(Citizen(1)));
+        await using var connection = app.Connect();
+        await connection.OpenAsync();
+        await using (var transaction = connection.BeginTransaction(deferred: false))
+        {
+            var e = await Assert.ThrowsAsync<RpcException>(() =>
+                grpc.PatchCitizenAsync(new PatchCitizenRequest { ImportId = importId, CitizenId = 1, Name = "Ann" }).ResponseAsync);
+            Assert.Equal(GrpcStatusCode.Unavailable, e.StatusCode);
+            Assert.Single(await grpc.ListAsync(importId));
+            await transaction.RollbackAsync();
+        }
+        var patched = await grpc.PatchCitizenAsync(new PatchCitizenRequest { ImportId = importId, CitizenId = 1, Name = "Ann" });
+        Assert.Equal("Ann", patched.Citizen.Name);
+    }
+}
