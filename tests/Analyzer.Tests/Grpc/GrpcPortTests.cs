@@ -64,6 +64,22 @@ public sealed class GrpcPortTests : IDisposable
         Assert.Contains("--grpc-port: must differ from --api-port", result.AssertOneErrorLine(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_grpc_port_in_use_is_one_line_naming_the_option_and_exit_1()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture);
+
+        var result = await AnalyzerProcess.RunAsync(directory.FullName, null, "--db", Db, "--api-address", "127.0.0.1",
+            "--api-port", AnalyzerProcess.FreePort().ToString(CultureInfo.InvariantCulture), "--grpc-port", port);
+
+        Assert.Equal(1, result.ExitCode);
+        var line = result.AssertOneErrorLine();
+        Assert.Contains("--grpc-port " + port, line, StringComparison.Ordinal);
+        Assert.Contains("already in use", line, StringComparison.Ordinal);
+    }
+
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();
