@@ -67,6 +67,17 @@ public static class DatasetsApi
         }
         writer.WriteEndArray();
         writer.WriteNumber("row_count"u8, dataset.RowCount);
+        if (dataset.Geo is { } geo)
+        {
+            writer.WriteStartObject("geo"u8);
+            writer.WriteString("lat"u8, geo.Lat);
+            writer.WriteString("lon"u8, geo.Lon);
+            writer.WriteEndObject();
+        }
+        else
+        {
+            writer.WriteNull("geo"u8);
+        }
         writer.WriteString("ddl"u8, dataset.Ddl);
         writer.WriteString("source_file"u8, dataset.SourceFile);
         writer.WriteString("created_at"u8, RowValues.FormatTimestamp(dataset.CreatedAt));
