@@ -142,6 +142,22 @@ public sealed class RowsTransaction(DbSession session, Dataset? dataset, SqlDial
         return (rows, more);
     }
 
+    /// <summary>The text of <paramref name="key"/> and the coordinates of every row not deleted that has all three.</summary>
+    public async Task<IReadOnlyList<(string Key, double Lat, double Lon)>> ReadCoordinatesAsync(DatasetColumn key, CancellationToken cancellationToken)
+    {
+        var geo = Current.Geo ?? throw new InvalidOperationException("the dataset is not geographic");
+        var (column, lat, lon) = (Ddl.Quote(key.Name), Ddl.Quote(geo.Lat), Ddl.Quote(geo.Lon));
+        await using var command = Session.Command(
+            $"SELECT {column}, {lat}, {lon} FROM {Table} WHERE \"deleted_at\" IS NULL AND {column} IS NOT NULL AND {lat} IS NOT NULL AND {lon} IS NOT NULL");
+        var rows = new List<(string, double, double)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add((reader.GetString(0), Convert.ToDouble(reader.GetValue(1), CultureInfo.InvariantCulture), Convert.ToDouble(reader.GetValue(2), CultureInfo.InvariantCulture)));
+        }
+        return rows;
+    }
+
     public async Task<DatasetRow?> ReadRowAsync(long id, CancellationToken cancellationToken)
     {
         await using var command = Session.Command(SelectRow + " WHERE \"id\" = @id");

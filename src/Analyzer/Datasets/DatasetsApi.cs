@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Analyzer.Datasets.Csv;
+using Analyzer.Datasets.Geography;
 using Analyzer.Auth;
 using Analyzer.Docs;
 using Analyzer.Imports;
@@ -22,6 +23,7 @@ public static class DatasetsApi
         .AddSingleton<DatasetRows>()
         .AddSingleton<DatasetConfirmations>()
         .AddSingleton<UploadSpool>()
+        .AddTownAirports()
         .AddHostedService(provider => provider.GetRequiredService<UploadSpool>())
         .AddSingleton<IPurge>(provider => provider.GetRequiredService<DatasetConfirmations>());
 
@@ -34,6 +36,7 @@ public static class DatasetsApi
         var rows = datasets.MapGroup("/{name}/rows").DocumentsParameters(DatasetParameters.RowId);
         rows.MapRows();
         app.MapConfirmations(rows);
+        app.MapTownAirports();
         return datasets;
     }
 
