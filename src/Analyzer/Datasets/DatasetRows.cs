@@ -142,6 +142,37 @@ public sealed class RowsTransaction(DbSession session, Dataset? dataset, SqlDial
         return (rows, more);
     }
 
+    /// <summary>
+    /// For each centre, the rows not deleted within <paramref name="meters"/> of it, nearest first (then by id), each with
+    /// its distance: one statement per 500 centres (see <see cref="NearSql.BuildMany"/>).
+    /// </summary>
+    public async Task<IReadOnlyList<IReadOnlyList<DatasetRow>>> ReadNearManyAsync(IReadOnlyList<(double Lat, double Lon)> centres, double meters, CancellationToken cancellationToken)
+    {
+        var geo = Current.Geo ?? throw new InvalidOperationException("the dataset is not geographic");
+        var found = centres.Select(_ => new List<DatasetRow>()).ToArray();
+        foreach (var chunk in Enumerable.Range(0, centres.Count).Chunk(500))
+        {
+            await using var command = Session.Command("");
+            var (with, conditions, distance) = NearSql.BuildMany(dialect, geo, postGis, [.. chunk.Select(i => centres[i])], meters, command);
+            var columns = string.Join(", ", Current.Columns.Select(c => "\"t\"." + Ddl.Quote(c.Name)));
+            command.CommandText = $"{with} SELECT \"centres\".\"centre\", \"t\".\"id\", {columns}, \"t\".\"deleted_at\", {distance} AS \"distance_m\""
+                + $" FROM \"centres\" JOIN {Table} AS \"t\" ON {string.Join(" AND ", conditions)} WHERE \"t\".\"deleted_at\" IS NULL"
+                + " ORDER BY \"centres\".\"centre\", \"distance_m\", \"t\".\"id\"";
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var centre = chunk[reader.GetInt32(0)];
+                var values = new object?[Current.Columns.Count];
+                for (var i = 0; i < values.Length; i++)
+                {
+                    values[i] = RowValues.Read(reader, i + 2, Current.Columns[i].Type);
+                }
+                found[centre].Add(new DatasetRow(reader.GetInt64(1), values, null, reader.GetDouble(values.Length + 3)));
+            }
+        }
+        return found;
+    }
+
     /// <summary>The text of <paramref name="key"/> and the coordinates of every row not deleted that has all three.</summary>
     public async Task<IReadOnlyList<(string Key, double Lat, double Lon)>> ReadCoordinatesAsync(DatasetColumn key, CancellationToken cancellationToken)
     {

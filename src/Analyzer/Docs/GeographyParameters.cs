@@ -19,7 +19,7 @@ public static class GeographyParameters
             () => new OpenApiSchema { Type = JsonSchemaType.Number, Minimum = "0" })
         {
             Required = true,
-            Example = () => JsonValue.Create(100),
+            Example = () => JsonValue.Create(20),
         },
         new("by", ParameterLocation.Query, "town (the default): the airports per town; airport: the citizens per airport.",
             () => new OpenApiSchema

@@ -57,6 +57,9 @@ public abstract partial class SqlDialect
     /// <summary>Table options after CREATE TABLE's closing parenthesis.</summary>
     public abstract string TableOptions { get; }
 
+    /// <summary>A parameter as a double precision value where its type cannot be inferred (a VALUES list).</summary>
+    public abstract string Double(string parameter);
+
     /// <summary>The smaller of two numbers (PostgreSQL's LEAST, SQLite's two-argument min).</summary>
     public abstract string Least(string a, string b);
 
@@ -109,6 +112,7 @@ public abstract partial class SqlDialect
         public override string BooleanCheck(string column) => "";
         public override string TableOptions => "";
         public override string Least(string a, string b) => $"LEAST({a}, {b})";
+        public override string Double(string parameter) => $"CAST({parameter} AS double precision)";
         public override string CreateDatasetIndex(string dataset, string suffix, string definition) =>
             $"CREATE INDEX ON {DatasetTable(dataset)} {definition}";
     }
@@ -147,6 +151,7 @@ public abstract partial class SqlDialect
         /// <summary>STRICT: SQLite checks every value against the column's type, as PostgreSQL does.</summary>
         public override string TableOptions => " STRICT";
         public override string Least(string a, string b) => $"min({a}, {b})";
+        public override string Double(string parameter) => parameter;
         public override string CreateDatasetIndex(string dataset, string suffix, string definition) =>
             $"CREATE INDEX {Quote(suffix).Insert(1, $"datasets.{dataset}.")} ON {DatasetTable(dataset)} {definition}";
     }

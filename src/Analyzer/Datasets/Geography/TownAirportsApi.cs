@@ -87,19 +87,13 @@ public static class TownAirportsApi
 
         var locations = TownAirports.Locations(towns.Select(t => t.Town), await transaction.ReadCoordinatesAsync(city!, cancellationToken));
         var (iata, name) = (dataset.Columns.ToList().FindIndex(c => c.Name == "iata"), dataset.Columns.ToList().FindIndex(c => c.Name == "name"));
-        var answer = new List<TownPlaces>(towns.Count);
-        foreach (var town in towns)
-        {
-            if (!locations.TryGetValue(town.Town, out var location))
-            {
-                answer.Add(new TownPlaces(town, null, []));
-                continue;
-            }
-            var (rows, _) = await transaction.ReadPageAsync(
-                new RowQuery([], null, false, null, 0, int.MaxValue - 1, false, new Near(location.Lat, location.Lon, meters!.Value)), cancellationToken);
-            answer.Add(new TownPlaces(town, location, [.. rows.Select(r => new PlaceDistance(
-                new Place(r.Id, iata < 0 ? null : r.Values[iata], name < 0 ? null : r.Values[name]), r.DistanceMeters!.Value))]));
-        }
+        var located = towns.Where(t => locations.ContainsKey(t.Town)).ToArray();
+        var near = await transaction.ReadNearManyAsync([.. located.Select(t => locations[t.Town])], meters!.Value, cancellationToken);
+        var placesOf = located.Zip(near).ToDictionary(p => p.First.Town, p => p.Second, StringComparer.Ordinal);
+        var answer = towns.Select(town => placesOf.TryGetValue(town.Town, out var rows)
+            ? new TownPlaces(town, locations[town.Town], [.. rows.Select(r => new PlaceDistance(
+                new Place(r.Id, iata < 0 ? null : r.Values[iata], name < 0 ? null : r.Values[name]), r.DistanceMeters!.Value))])
+            : new TownPlaces(town, null, [])).ToList();
         return byAirport!.Value
             ? new WrittenJson(StatusCodes.Status200OK, writer => WriteByAirport(writer, TownAirports.ByPlace(answer)))
             : new WrittenJson(StatusCodes.Status200OK, writer => WriteByTown(writer, answer));

@@ -3,6 +3,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using Analyzer.Docs;
 using Analyzer.Datasets.Geography;
 using Analyzer.Tests.Infrastructure;
 using static Analyzer.Tests.Infrastructure.Citizens;
@@ -101,6 +103,68 @@ public abstract class TownAirportsApiTests<TApp>(TApp app) : IClassFixture<TApp>
         // Every airport of a town's list appears once by airport, and nothing else does.
         Assert.Equal(towns.SelectMany(t => t.GetProperty("airports").EnumerateArray()).Select(a => a.GetProperty("id").GetInt64()).Distinct().Order(),
             byAirport.Select(a => a.GetProperty("id").GetInt64()).Order());
+    }
+
+    [BackendFact]
+    public async Task The_documented_examples_are_the_answers_and_every_answer_fits_its_schema()
+    {
+        var dataset = await UploadAirportsAsync();
+        var importId = await client.CreateImportAsync(JsonNode.Parse(File.ReadAllText(Path.Combine(RepositoryRoot(), "examples", "bay-import.json")))!);
+        var document = await ApiDocument.LoadAsync(client);
+        const string path = "/imports/{import_id}/towns/airports";
+        using (var byTown = await client.GetAsync($"/imports/{importId}/towns/airports?dataset={dataset}&within_km=20"))
+        {
+            await document.AssertDocumentedAsync(byTown, path);
+            var answer = JsonNode.Parse(await byTown.Content.ReadAsStringAsync())!;
+            Assert.True(SameAnswer(GeographyExamples.TownAirports(), answer), answer.ToJsonString());
+        }
+        using (var byAirport = await client.GetAsync($"/imports/{importId}/towns/airports?dataset={dataset}&within_km=20&by=airport"))
+        {
+            await document.AssertDocumentedAsync(byAirport, path);
+            var answer = JsonNode.Parse(await byAirport.Content.ReadAsStringAsync())!;
+            Assert.True(SameAnswer(GeographyExamples.AirportTowns(), answer), answer.ToJsonString());
+        }
+        using (var refused = await client.GetAsync($"/imports/{importId}/towns/airports?dataset={dataset}"))
+        {
+            await document.AssertDocumentedAsync(refused, path);
+        }
+        using (var missing = await client.GetAsync($"/imports/{importId + 100}/towns/airports?dataset={dataset}&within_km=1"))
+        {
+            await document.AssertDocumentedAsync(missing, path);
+        }
+        using (var nearby = await client.GetAsync($"/datasets/{dataset}/rows/1/nearby?within_km=100"))
+        {
+            await document.AssertDocumentedAsync(nearby, "/datasets/{name}/rows/{id}/nearby");
+        }
+        using (var near = await client.GetAsync($"/datasets/{dataset}/rows?near=37.773972,-122.43129&within_km=20&limit=2"))
+        {
+            await document.AssertDocumentedAsync(near, "/datasets/{name}/rows");
+        }
+        using (var catalog = await client.GetAsync($"/datasets/{dataset}"))
+        {
+            await document.AssertDocumentedAsync(catalog, "/datasets/{name}");
+        }
+    }
+
+    /// <summary>Equal JSON, except that distances (written to the millimetre) may differ by a metre between the paths.</summary>
+    private static bool SameAnswer(JsonNode? expected, JsonNode? actual, string? key = null) => (expected, actual) switch
+    {
+        (JsonObject e, JsonObject a) => e.Count == a.Count && e.All(p => a.ContainsKey(p.Key) && SameAnswer(p.Value, a[p.Key], p.Key)),
+        (JsonArray e, JsonArray a) => e.Count == a.Count && e.Zip(a).All(p => SameAnswer(p.First, p.Second)),
+        (JsonValue e, JsonValue a) when key == "distance_km" => Math.Abs(e.GetValue<double>() - a.GetValue<double>()) <= 0.001,
+        _ => JsonNode.DeepEquals(expected, actual),
+    };
+
+    private static string RepositoryRoot()
+    {
+        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+        {
+            if (File.Exists(Path.Combine(folder.FullName, "Analyzer.slnx")))
+            {
+                return folder.FullName;
+            }
+        }
+        throw new DirectoryNotFoundException("no Analyzer.slnx above the test assembly");
     }
 
     [BackendFact]
