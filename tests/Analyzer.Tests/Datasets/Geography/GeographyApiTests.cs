@@ -39,6 +39,8 @@ public sealed class PostgresFallbackApp : PostgresApp
 /// </summary>
 public abstract class GeographyApiTests<TApp>(TApp app) : IClassFixture<TApp> where TApp : AnalyzerApp
 {
+    private TApp App { get; } = app;
+
     protected HttpClient Client { get; } = app.CreateClient();
 
     /// <summary>Whether this back end's geographic tables are expected to use PostGIS.</summary>
@@ -134,6 +136,13 @@ public abstract class GeographyApiTests<TApp>(TApp app) : IClassFixture<TApp> wh
         // Without near, rows have no distance.
         var plain = (await GetAsync($"/datasets/{name}/rows?limit=1")).GetProperty("data")[0];
         Assert.False(plain.TryGetProperty("distance_km", out _));
+    }
+
+    [BackendFact]
+    public void The_start_log_says_which_path_is_used()
+    {
+        var line = Assert.Single(App.Logs.Entries, e => e.Category == typeof(Analyzer.Storage.Spatial).FullName && e.Message.StartsWith("Geography: ", StringComparison.Ordinal));
+        Assert.StartsWith(PostGis ? "Geography: PostGIS " : "Geography: bounding box", line.Message, StringComparison.Ordinal);
     }
 
     [BackendFact]
