@@ -12,7 +12,7 @@ return await BenchCli.InvokeAsync(args);
 namespace Analyzer.Bench
 {
     /// <summary>
-    /// <c>analyzer-bench workflow|scale|csv-load|floors|gen-csv</c>: load benchmarks of the service over HTTP, against a
+    /// <c>analyzer-bench workflow|scale|csv-load|floors|wrk|geo|gen-csv</c>: load benchmarks of the service over HTTP, against a
     /// given URL or a service started here (--start sqlite|postgres). See docs/benchmarks.md.
     /// </summary>
     public static partial class BenchCli
