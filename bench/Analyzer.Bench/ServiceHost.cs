@@ -71,7 +71,9 @@ public sealed class Target : IAsyncDisposable
     }
 
     /// <summary>Starts the Release build of the service (building it first only if it is missing).</summary>
-    public static async Task<Target> StartAsync(string backend, string? serverDll, long maxBodyBytes, string logLevel, TextWriter log, CancellationToken cancellationToken)
+    /// <param name="extraArguments">More options of the service's command line (e.g. --postgis off).</param>
+    public static async Task<Target> StartAsync(string backend, string? serverDll, long maxBodyBytes, string logLevel, TextWriter log, CancellationToken cancellationToken,
+        IReadOnlyList<string>? extraArguments = null)
     {
         var dll = serverDll ?? await ReleaseBuildAsync(log, cancellationToken);
         var temp = Directory.CreateTempSubdirectory("analyzer-bench-").FullName;
@@ -96,7 +98,7 @@ public sealed class Target : IAsyncDisposable
             {
                 var port = Processes.FreePort();
                 var grpcPort = Processes.FreePort();
-                process = Launch(dll, port, grpcPort, db, maxBodyBytes, logLevel, temp, serverLog);
+                process = Launch(dll, port, grpcPort, db, maxBodyBytes, logLevel, temp, serverLog, extraArguments ?? []);
                 var baseUrl = new Uri($"http://127.0.0.1:{port}");
                 if (await WaitForHealthAsync(baseUrl, process, cancellationToken))
                 {
@@ -166,7 +168,8 @@ public sealed class Target : IAsyncDisposable
         }
     }
 
-    private static Process Launch(string dll, int port, int grpcPort, string db, long maxBodyBytes, string logLevel, string workingDirectory, StreamWriter serverLog)
+    private static Process Launch(string dll, int port, int grpcPort, string db, long maxBodyBytes, string logLevel, string workingDirectory, StreamWriter serverLog,
+        IReadOnlyList<string> extraArguments)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -182,6 +185,7 @@ public sealed class Target : IAsyncDisposable
             "--log-level", logLevel, "--log-format", "text",
             "--max-request-body-bytes", maxBodyBytes.ToString(CultureInfo.InvariantCulture),
             "--max-upload-bytes", maxBodyBytes.ToString(CultureInfo.InvariantCulture),
+            .. extraArguments,
         ];
         foreach (var argument in arguments)
         {

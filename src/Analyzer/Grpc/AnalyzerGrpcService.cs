@@ -30,7 +30,6 @@ public sealed class AnalyzerGrpcService(
         var limit = web.Value.MaxRequestBodyBytes;
         long received = 0;
         var body = new ArrayBufferWriter<byte>(64 * 1024);
-        Citizen[]? imported;
         var errors = new ValidationErrors();
         using (var writer = CitizenMessages.BeginImport(body))
         {
@@ -48,12 +47,13 @@ public sealed class AnalyzerGrpcService(
             }
             CitizenMessages.EndImport(writer);
         }
-        imported = CitizenJson.ReadImport(new ReadOnlySequence<byte>(body.WrittenMemory), time.UtcToday(), errors);
-        if (imported is null)
+        // POST /imports's own path: read, validated and bulk-loaded together, committed only if valid as a whole.
+        var reader = new CitizenJson.ImportReader(new ReadOnlySequence<byte>(body.WrittenMemory), time.UtcToday(), errors);
+        var stored = reader.Start() ? await citizens.CreateImportAsync(reader, context.CancellationToken) : null;
+        if (stored is not { } importId)
         {
             throw GrpcErrors.Invalid(errors, "The import was not stored: fix the fields listed in the BadRequest details.");
         }
-        var importId = await citizens.CreateImportAsync(imported, context.CancellationToken);
         return new Proto.ImportCitizensResponse { ImportId = importId };
     }
 
@@ -61,12 +61,12 @@ public sealed class AnalyzerGrpcService(
     public override async Task ListCitizens(
         Proto.ListCitizensRequest request, IServerStreamWriter<Proto.ListCitizensResponse> responseStream, ServerCallContext context)
     {
-        if (await citizens.ImportVersionAsync(request.ImportId, context.CancellationToken) is null)
+        if (await citizens.HasFriendsAndChannelsAsync(request.ImportId, context.CancellationToken) is not { } hasFriendsAndChannels)
         {
             throw GrpcErrors.ImportNotFound(request.ImportId);
         }
         var batch = new Proto.ListCitizensResponse();
-        await foreach (var citizen in citizens.ReadCitizensAsync(request.ImportId, context.CancellationToken))
+        await foreach (var citizen in citizens.ReadCitizensAsync(request.ImportId, hasFriendsAndChannels, context.CancellationToken))
         {
             batch.Citizens.Add(CitizenMessages.ToMessage(citizen));
             if (batch.Citizens.Count == ListBatchSize)

@@ -31,9 +31,6 @@ public abstract partial class SqlDialect
     /// <summary>A list of ids stored in one column (a citizen's relatives): PostgreSQL <c>integer[]</c>, SQLite a JSON array as text.</summary>
     public abstract object IdListValue(IReadOnlyList<int> ids);
 
-    /// <summary>The empty id list as an SQL literal.</summary>
-    public abstract string EmptyIdList { get; }
-
     /// <summary>SQL for the id list in <paramref name="column"/> without the id in <paramref name="parameter"/>.</summary>
     public abstract string IdListWithout(string column, string parameter);
 
@@ -90,6 +87,19 @@ public abstract partial class SqlDialect
     /// <summary>Table options after CREATE TABLE's closing parenthesis.</summary>
     public abstract string TableOptions { get; }
 
+    /// <summary>A parameter as a double precision value where its type cannot be inferred (a VALUES list).</summary>
+    public abstract string Double(string parameter);
+
+    /// <summary>The smaller of two numbers (PostgreSQL's LEAST, SQLite's two-argument min).</summary>
+    public abstract string Least(string a, string b);
+
+    /// <summary>
+    /// CREATE INDEX on a dataset's table; <paramref name="definition"/> follows the table name (<c>("lat", "lon")</c>,
+    /// <c>USING GIST (...)</c>). PostgreSQL names the index itself (unique within the datasets' schema); SQLite needs
+    /// a name, made of the table's and <paramref name="suffix"/>.
+    /// </summary>
+    public abstract string CreateDatasetIndex(string dataset, string suffix, string definition);
+
     /// <summary>
     /// Quotes an identifier. Dataset and column names are normalised to <c>[a-z0-9_]</c> before they get
     /// here; anything else is a bug, not input, so it throws.
@@ -110,7 +120,6 @@ public abstract partial class SqlDialect
             command.Parameters.Add(new NpgsqlParameter<int[]>(parameter.TrimStart('@'), [.. ids]));
         public override string Json(string parameter) => $"CAST({parameter} AS jsonb)";
         public override object IdListValue(IReadOnlyList<int> ids) => ids as int[] ?? [.. ids];
-        public override string EmptyIdList => "'{}'";
         public override string IdListWithout(string column, string parameter) => $"array_remove({column}, {parameter})";
         public override string IdListWith(string column, string parameter) => $"array_append({column}, {parameter})";
         protected override int[] ReadStoredIdList(DbDataReader reader, int ordinal) => reader.GetFieldValue<int[]>(ordinal);
@@ -136,6 +145,10 @@ public abstract partial class SqlDialect
         public override string IdentityKey(string column) => $"{column} bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY";
         public override string BooleanCheck(string column) => "";
         public override string TableOptions => "";
+        public override string Least(string a, string b) => $"LEAST({a}, {b})";
+        public override string Double(string parameter) => $"CAST({parameter} AS double precision)";
+        public override string CreateDatasetIndex(string dataset, string suffix, string definition) =>
+            $"CREATE INDEX ON {DatasetTable(dataset)} {definition}";
     }
 
     private sealed class SqliteDialect : SqlDialect
@@ -146,7 +159,6 @@ public abstract partial class SqlDialect
             command.AddParameter(parameter, FormatIdList(ids));
         public override string Json(string parameter) => parameter;
         public override object IdListValue(IReadOnlyList<int> ids) => FormatIdList(ids);
-        public override string EmptyIdList => "'[]'";
         public override string IdListWithout(string column, string parameter) =>
             $"(SELECT json_group_array(value) FROM json_each({column}) WHERE value <> {parameter})";
         public override string IdListWith(string column, string parameter) => $"json_insert({column}, '$[#]', {parameter})";
@@ -177,6 +189,10 @@ public abstract partial class SqlDialect
         public override string BooleanCheck(string column) => $" CHECK ({column} IN (0, 1))";
         /// <summary>STRICT: SQLite checks every value against the column's type, as PostgreSQL does.</summary>
         public override string TableOptions => " STRICT";
+        public override string Least(string a, string b) => $"min({a}, {b})";
+        public override string Double(string parameter) => parameter;
+        public override string CreateDatasetIndex(string dataset, string suffix, string definition) =>
+            $"CREATE INDEX {Quote(suffix).Insert(1, $"datasets.{dataset}.")} ON {DatasetTable(dataset)} {definition}";
     }
 
     /// <summary>Ids as SQLite stores an id list: a JSON array of integers, <c>[1,2,3]</c>.</summary>
