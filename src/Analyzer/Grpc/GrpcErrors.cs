@@ -84,6 +84,10 @@ public sealed class UnavailableInterceptor : Interceptor
         }
     }
 
+    /// <summary>REST's <c>Retry-After</c> as gRPC says it: the pushback a client's retry policy waits for.</summary>
+    public const string RetryPushbackTrailer = "grpc-retry-pushback-ms";
+
     private static RpcException ToUnavailable(Exception e) =>
-        new(new global::Grpc.Core.Status(StatusCode.Unavailable, Unavailable.Detail, e));
+        new(new global::Grpc.Core.Status(StatusCode.Unavailable, Unavailable.Detail, e),
+            new Metadata { { RetryPushbackTrailer, (Unavailable.RetryAfterSeconds * 1000).ToString(System.Globalization.CultureInfo.InvariantCulture) } });
 }

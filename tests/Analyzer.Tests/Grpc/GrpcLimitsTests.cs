@@ -7,18 +7,20 @@ using GrpcStatusCode = Grpc.Core.StatusCode;
 
 namespace Analyzer.Tests.Grpc;
 
-/// <summary>The service with a small body limit and one upload or import at a time.</summary>
-public sealed class TightLimitsApp : SqliteApp
+/// <summary>The service with a small body limit.</summary>
+public sealed class SmallBodyApp : SqliteApp
 {
-    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
-    {
-        ["Analyzer:MAX_REQUEST_BODY_BYTES"] = "4000",
-        ["Analyzer:MAX_CONCURRENT_UPLOADS"] = "1",
-    };
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Analyzer:MAX_REQUEST_BODY_BYTES"] = "4000" };
 }
 
-/// <summary>The REST API's limits hold for gRPC: the body limit over a whole import stream, and the upload limit.</summary>
-public sealed class GrpcLimitsTests(TightLimitsApp app) : IClassFixture<TightLimitsApp>
+/// <summary>The service with one upload or import at a time.</summary>
+public sealed class OneUploadApp : SqliteApp
+{
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Analyzer:MAX_CONCURRENT_UPLOADS"] = "1" };
+}
+
+/// <summary>The REST API's body limit holds for gRPC, over a whole import stream.</summary>
+public sealed class GrpcBodyLimitTests(SmallBodyApp app) : IClassFixture<SmallBodyApp>
 {
     [Fact]
     public async Task An_import_larger_than_the_body_limit_in_all_its_messages_is_RESOURCE_EXHAUSTED_and_stores_nothing()
@@ -33,6 +35,11 @@ public sealed class GrpcLimitsTests(TightLimitsApp app) : IClassFixture<TightLim
         Assert.Equal(small + 1, await grpc.ImportAsync(Import(Citizen(1))));
     }
 
+}
+
+/// <summary>The REST API's upload limit holds for gRPC imports.</summary>
+public sealed class GrpcUploadLimitTests(OneUploadApp app) : IClassFixture<OneUploadApp>
+{
     [Fact]
     public async Task An_import_beyond_the_concurrent_upload_limit_is_UNAVAILABLE()
     {
@@ -43,6 +50,7 @@ public sealed class GrpcLimitsTests(TightLimitsApp app) : IClassFixture<TightLim
         RpcException? refused = null;
         for (var attempt = 0; attempt < 50 && refused is null; attempt++)
         {
+            Assert.False(first.ResponseAsync.IsCompleted, "the first import ended before it was completed");
             refused = await Record.ExceptionAsync(() => grpc.ImportAsync(Import(Citizen(1)))) as RpcException;
             if (refused is null)
             {
@@ -72,6 +80,7 @@ public sealed class GrpcUnavailableTests(ShortBusyTimeoutApp app) : IClassFixtur
             var e = await Assert.ThrowsAsync<RpcException>(() =>
                 grpc.PatchCitizenAsync(new PatchCitizenRequest { ImportId = importId, CitizenId = 1, Name = "Ann" }).ResponseAsync);
             Assert.Equal(GrpcStatusCode.Unavailable, e.StatusCode);
+            Assert.Equal("5000", e.Trailers.GetValue("grpc-retry-pushback-ms"));
             Assert.Single(await grpc.ListAsync(importId));
             await transaction.RollbackAsync();
         }
