@@ -53,7 +53,7 @@ public class ImportBenchmarks
 [MemoryDiagnoser]
 public class AnalyticsBenchmarks
 {
-    private RelativeBirthDate[] relatives = [];
+    private Kin[] relatives = [];
     private TownBirthDate[] towns = [];
     private DateOnly today;
 
@@ -62,8 +62,7 @@ public class AnalyticsBenchmarks
     {
         var import = GeneratedImport.Create(new ImportSpec(10_000, 1_000, Seed: 1));
         var citizens = Enumerable.Range(0, import.Count).Select(import.Citizen).ToArray();
-        relatives = [.. Enumerable.Range(0, import.Count).SelectMany(i =>
-            import.RelativesOf(i).ToArray().Select(relative => new RelativeBirthDate(citizens[i].CitizenId, citizens[relative - 1].BirthDate)))];
+        relatives = [.. Enumerable.Range(0, import.Count).Select(i => new Kin(citizens[i].CitizenId, citizens[i].BirthDate, import.RelativesOf(i).ToArray()))];
         towns = [.. citizens.Select(c => new TownBirthDate(c.Town, c.BirthDate))];
         today = DateOnly.FromDateTime(DateTime.UtcNow);
     }

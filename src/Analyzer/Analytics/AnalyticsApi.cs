@@ -61,7 +61,7 @@ public static class AnalyticsApi
         var version = PathIds.TryParseImportId(importId, out var id) ? await store.ImportVersionAsync(id, cancellationToken) : null;
         var json = version is null ? null : await cache.GetOrAddAsync(("birthdays", id, version.Value), async () =>
             JsonSerializer.SerializeToUtf8Bytes(
-                new DataEnvelope<Dictionary<string, BuyerPresents[]>>(Birthdays.PresentsByMonth(await store.ReadRelativeBirthDatesAsync(id, cancellationToken))),
+                new DataEnvelope<Dictionary<string, BuyerPresents[]>>(Birthdays.PresentsByMonth(await store.ReadKinAsync(id, cancellationToken))),
                 AnalyzerJsonContext.Relaxed.DataEnvelopeDictionaryStringBuyerPresentsArray));
         return json is null ? Problems.ImportNotFound(importId) : TypedResults.Bytes(json, JsonData.ContentType);
     }

@@ -29,14 +29,20 @@ public static class CitizenJson
         BirthDate = 1 << 6,
         Gender = 1 << 7,
         Relatives = 1 << 8,
-        All = (1 << 9) - 1,
+        Friends = 1 << 9,
+        Channel = 1 << 10,
+        /// <summary>The optional fields beyond the contract's nine: an import that uses either has them on every citizen.</summary>
+        Links = Friends | Channel,
     }
+
+    public const int MaxChannelLength = 64;
 
     private static readonly (Field Field, string Name)[] FieldNames =
     [
         (Field.CitizenId, "citizen_id"), (Field.Town, "town"), (Field.Street, "street"),
         (Field.Building, "building"), (Field.Apartment, "apartment"), (Field.Name, "name"),
         (Field.BirthDate, "birth_date"), (Field.Gender, "gender"), (Field.Relatives, "relatives"),
+        (Field.Friends, "friends"), (Field.Channel, "channel"),
     ];
 
     /// <summary>One citizen's fields as read; null where missing or invalid.</summary>
@@ -47,7 +53,10 @@ public static class CitizenJson
         public int? Apartment;
         public DateOnly? BirthDate;
         public Gender? Gender;
-        public int[]? Relatives;
+        public int[]? Relatives, Friends;
+        public string? Channel;
+        /// <summary>Whether friends or channel appeared (the import then has the extended shape).</summary>
+        public bool UsesLinks;
     }
 
     /// <summary>Parses and validates a POST /imports body; returns null when <paramref name="errors"/> is not empty.</summary>
@@ -65,9 +74,10 @@ public static class CitizenJson
         {
             return null;
         }
+        var usesLinks = parsed.Exists(f => f.UsesLinks);
         return [.. parsed.Select(f => new Citizen(
             f.CitizenId!.Value, f.Town!, f.Street!, f.Building!, f.Apartment!.Value, f.Name!,
-            f.BirthDate!.Value, f.Gender!.Value, f.Relatives!))];
+            f.BirthDate!.Value, f.Gender!.Value, f.Relatives!, f.Channel, usesLinks ? f.Friends ?? [] : null))];
     }
 
     private static void ReadImportRoot(ref Utf8JsonReader reader, DateOnly today, ValidationErrors errors, List<CitizenFields> parsed)
@@ -150,11 +160,12 @@ public static class CitizenJson
         }
         foreach (var (field, name) in FieldNames)
         {
-            if ((seen & field) == 0)
+            if ((seen & field) == 0 && (field & Field.Links) == 0)
             {
                 errors.Add($"{path}.{name}", "is required");
             }
         }
+        fields.UsesLinks = (seen & Field.Links) != 0;
         return fields;
     }
 
@@ -195,14 +206,15 @@ public static class CitizenJson
         }
         if (seen == Field.None && errors.IsEmpty)
         {
-            errors.Add("$", "name at least one field to change: name, gender, birth_date, relatives, town, street, building, apartment");
+            errors.Add("$", "name at least one field to change: name, gender, birth_date, relatives, town, street, building, apartment, friends, channel");
         }
-        if (fields.Relatives is { } relatives)
+        if (fields.Relatives is { } relatives && FirstRepeated(relatives) is { } repeatedRelative)
         {
-            if (FirstRepeated(relatives) is { } repeated)
-            {
-                errors.Add("relatives", RepeatedRelative(repeated));
-            }
+            errors.Add("relatives", Repeated(repeatedRelative));
+        }
+        if (fields.Friends is { } friends && FirstRepeated(friends) is { } repeatedFriend)
+        {
+            errors.Add("friends", Repeated(repeatedFriend));
         }
         if (!errors.IsEmpty)
         {
@@ -218,6 +230,9 @@ public static class CitizenJson
             BirthDate = fields.BirthDate,
             Gender = fields.Gender,
             Relatives = fields.Relatives,
+            Friends = fields.Friends,
+            Channel = fields.Channel,
+            ChangesChannel = (seen & Field.Channel) != 0,
         };
     }
 
@@ -237,6 +252,10 @@ public static class CitizenJson
 
     private static void ReadField(ref Utf8JsonReader reader, Field field, JsonPath path, DateOnly today, ValidationErrors errors, ref CitizenFields fields)
     {
+        if (field == Field.Channel && reader.TokenType == JsonTokenType.Null)
+        {
+            return; // no channel
+        }
         if (reader.TokenType == JsonTokenType.Null)
         {
             errors.Add(path, "must not be null");
@@ -269,7 +288,13 @@ public static class CitizenJson
                 fields.Gender = ReadGender(ref reader, path, errors);
                 break;
             case Field.Relatives:
-                fields.Relatives = ReadRelatives(ref reader, path, errors);
+                fields.Relatives = ReadIdList(ref reader, path, errors);
+                break;
+            case Field.Friends:
+                fields.Friends = ReadIdList(ref reader, path, errors);
+                break;
+            case Field.Channel:
+                fields.Channel = ReadText(ref reader, path, errors, needsLetterOrDigit: true, MaxChannelLength);
                 break;
         }
     }
@@ -297,7 +322,7 @@ public static class CitizenJson
         return reader.GetString(); // valid text without NUL: JsonBody.Check
     }
 
-    private static string? ReadText(ref Utf8JsonReader reader, JsonPath path, ValidationErrors errors, bool needsLetterOrDigit)
+    private static string? ReadText(ref Utf8JsonReader reader, JsonPath path, ValidationErrors errors, bool needsLetterOrDigit, int maxLength = MaxTextLength)
     {
         var text = ReadString(ref reader, path, errors);
         if (text is null)
@@ -307,9 +332,9 @@ public static class CitizenJson
         var span = text.AsSpan();
         // Unicode scalar values: UTF-16 code units, less one per surrogate pair (rare: vectorised check first).
         var length = span.ContainsAnyInRange('\uD800', '\uDFFF') ? CountScalarValues(text) : span.Length;
-        if (length is 0 or > MaxTextLength)
+        if (length == 0 || length > maxLength)
         {
-            errors.Add(path, $"must be 1 to {MaxTextLength} characters long, not {length}");
+            errors.Add(path, $"must be 1 to {maxLength} characters long, not {length}");
             return null;
         }
         if (needsLetterOrDigit && !HasLetterOrDigit(text))
@@ -415,7 +440,7 @@ public static class CitizenJson
         }
     }
 
-    private static int[]? ReadRelatives(ref Utf8JsonReader reader, JsonPath path, ValidationErrors errors)
+    private static int[]? ReadIdList(ref Utf8JsonReader reader, JsonPath path, ValidationErrors errors)
     {
         if (reader.TokenType != JsonTokenType.StartArray)
         {
@@ -423,7 +448,7 @@ public static class CitizenJson
             reader.Skip();
             return null;
         }
-        var relatives = new List<int>();
+        var ids = new List<int>();
         var valid = true;
         for (var index = 0; reader.Read() && reader.TokenType != JsonTokenType.EndArray; index++)
         {
@@ -435,17 +460,17 @@ public static class CitizenJson
             }
             if (ReadInteger(ref reader, path.At(index), errors) is { } id)
             {
-                relatives.Add(id);
+                ids.Add(id);
             }
             else
             {
                 valid = false;
             }
         }
-        return valid ? [.. relatives] : null;
+        return valid ? [.. ids] : null;
     }
 
-    private static string RepeatedRelative(int repeated) => $"lists citizen {repeated} more than once";
+    private static string Repeated(int repeated) => $"lists citizen {repeated} more than once";
 
     /// <summary>Most lists hold a relative or two: compare pairs there, hash only long lists.</summary>
     private static int? FirstRepeated(int[] ids)
@@ -472,7 +497,7 @@ public static class CitizenJson
         return null;
     }
 
-    /// <summary>Unique citizen_ids; relatives that exist in the import, once each, listed back (one pass over a hash set of pairs).</summary>
+    /// <summary>Unique citizen_ids; relatives and friends that exist in the import, once each, listed back.</summary>
     private static void CheckIdsAndRelations(List<CitizenFields> citizens, ValidationErrors errors)
     {
         var indexById = new Dictionary<int, int>(citizens.Count);
@@ -483,43 +508,53 @@ public static class CitizenJson
                 errors.Add($"citizens[{i}].citizen_id", $"citizen_id {id} is already used by citizens[{indexById[id]}]");
             }
         }
-        // Only citizens whose id and relatives list are valid take part in the mutuality check, so a
-        // broken list is reported once, at its own path, and not again as a missing pair elsewhere.
+        CheckMutual(citizens, indexById, static f => f.Relatives, "relatives", "relations", errors);
+        CheckMutual(citizens, indexById, static f => f.Friends, "friends", "friendships", errors);
+    }
+
+    /// <summary>
+    /// One list (relatives or friends): ids in the import, once each, listed back (one pass over a hash set of
+    /// pairs). Only citizens whose id and list are valid take part in the mutuality check, so a broken list is
+    /// reported once, at its own path, and not again as a missing pair elsewhere.
+    /// </summary>
+    private static void CheckMutual(
+        List<CitizenFields> citizens, Dictionary<int, int> indexById, Func<CitizenFields, int[]?> listOf, string field, string links, ValidationErrors errors)
+    {
         var pairs = new HashSet<(int, int)>();
         var checkable = new bool[citizens.Count];
         for (var i = 0; i < citizens.Count; i++)
         {
-            if (citizens[i] is not { CitizenId: { } id, Relatives: { } relatives })
+            if (citizens[i].CitizenId is not { } id || listOf(citizens[i]) is not { } list)
             {
                 continue;
             }
-            if (FirstRepeated(relatives) is { } repeated)
+            if (FirstRepeated(list) is { } repeated)
             {
-                errors.Add($"citizens[{i}].relatives", RepeatedRelative(repeated));
+                errors.Add($"citizens[{i}].{field}", Repeated(repeated));
                 continue;
             }
             checkable[i] = true;
-            foreach (var relative in relatives)
+            foreach (var other in list)
             {
-                pairs.Add((id, relative));
+                pairs.Add((id, other));
             }
         }
         for (var i = 0; i < citizens.Count && !errors.IsFull; i++)
         {
-            if (!checkable[i] || citizens[i] is not { CitizenId: { } id, Relatives: { } relatives })
+            if (!checkable[i] || citizens[i].CitizenId is not { } id || listOf(citizens[i]) is not { } list)
             {
                 continue;
             }
-            foreach (var relative in relatives)
+            foreach (var other in list)
             {
-                if (!indexById.TryGetValue(relative, out var relativeIndex))
+                if (!indexById.TryGetValue(other, out var otherIndex))
                 {
-                    errors.Add($"citizens[{i}].relatives", $"citizen {relative} is not in this import");
+                    errors.Add($"citizens[{i}].{field}", $"citizen {other} is not in this import");
                 }
-                else if (checkable[relativeIndex] && !pairs.Contains((relative, id)))
+                else if (checkable[otherIndex] && !pairs.Contains((other, id)))
                 {
-                    errors.Add($"citizens[{i}].relatives",
-                        $"lists citizen {relative}, but citizen {relative} (citizens[{relativeIndex}]) does not list {id}: relations must be mutual");
+                    errors.Add($"citizens[{i}].{field}",
+                        $"lists citizen {other}, but citizen {other} (citizens[{otherIndex}]) does not list {id}: {links} must be mutual");
                 }
             }
         }
@@ -540,12 +575,29 @@ public static class CitizenJson
         citizen.BirthDate.TryFormat(date, out _, "dd.MM.yyyy", CultureInfo.InvariantCulture);
         writer.WriteString("birth_date"u8, date);
         writer.WriteString("gender"u8, citizen.Gender == Gender.Male ? "male"u8 : "female"u8);
-        writer.WriteStartArray("relatives"u8);
-        foreach (var relative in citizen.Relatives)
+        WriteIds(writer, "relatives"u8, citizen.Relatives);
+        if (citizen.Friends is { } friends)
         {
-            writer.WriteNumberValue(relative);
+            WriteIds(writer, "friends"u8, friends);
+            if (citizen.Channel is { } channel)
+            {
+                writer.WriteString("channel"u8, channel);
+            }
+            else
+            {
+                writer.WriteNull("channel"u8);
+            }
+        }
+        writer.WriteEndObject();
+    }
+
+    private static void WriteIds(Utf8JsonWriter writer, ReadOnlySpan<byte> name, IReadOnlyList<int> ids)
+    {
+        writer.WriteStartArray(name);
+        foreach (var id in ids)
+        {
+            writer.WriteNumberValue(id);
         }
         writer.WriteEndArray();
-        writer.WriteEndObject();
     }
 }

@@ -104,8 +104,15 @@ public static class ImportsApi
         {
             case PatchStatus.Updated:
                 return CitizenResults.Single(outcome.Citizen!);
-            case PatchStatus.UnknownRelatives:
-                errors.Add("relatives", $"citizens {string.Join(", ", outcome.UnknownRelatives!)} are not in import {importId}");
+            case PatchStatus.UnknownCitizens:
+                if (outcome.UnknownRelatives is { Count: > 0 } relatives)
+                {
+                    errors.Add("relatives", $"citizens {string.Join(", ", relatives)} are not in import {importId}");
+                }
+                if (outcome.UnknownFriends is { Count: > 0 } friends)
+                {
+                    errors.Add("friends", $"citizens {string.Join(", ", friends)} are not in import {importId}");
+                }
                 return Problems.Invalid(errors, "The citizen was not changed: fix the fields listed in errors.");
             default:
                 return Problems.NotFound($"citizen {citizenId} of import {importId} does not exist");

@@ -91,6 +91,31 @@ public sealed class BinaryCopyWriter : IRowWriter, IAsyncDisposable
         buffer.Advance(length);
     }
 
+    /// <summary>An <c>integer[]</c>: dimensions, no-nulls flag, element type oid (int4), then length and lower bound, then the elements.</summary>
+    public void WriteIdList(IReadOnlyList<int> ids)
+    {
+        const int Int4Oid = 23;
+        if (ids.Count == 0)
+        {
+            Int32(12);
+            Int32(0);
+            Int32(0);
+            Int32(Int4Oid);
+            return;
+        }
+        Int32(20 + (8 * ids.Count));
+        Int32(1);
+        Int32(0);
+        Int32(Int4Oid);
+        Int32(ids.Count);
+        Int32(1);
+        foreach (var id in ids)
+        {
+            Int32(4);
+            Int32(id);
+        }
+    }
+
     /// <summary>Sends the buffer once it holds a chunk; call after each row.</summary>
     public ValueTask FlushIfFullAsync(CancellationToken cancellationToken) =>
         buffer.WrittenCount >= ChunkBytes ? FlushAsync(cancellationToken) : ValueTask.CompletedTask;

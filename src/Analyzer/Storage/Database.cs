@@ -145,6 +145,9 @@ public interface IRowWriter
     void WriteDate(DateOnly value);
     void WriteTimestamp(DateTimeOffset value);
     void WriteText(string value);
+
+    /// <summary>A list of ids as one value (PostgreSQL <c>integer[]</c>, SQLite a JSON array: <see cref="SqlDialect.IdListValue"/>).</summary>
+    void WriteIdList(IReadOnlyList<int> ids);
 }
 
 public static class RowWriterExtensions

@@ -28,6 +28,39 @@ public abstract partial class SqlDialect
     /// <summary>A parameter holding JSON text, as the type of a JSON column.</summary>
     public abstract string Json(string parameter);
 
+    /// <summary>A list of ids stored in one column (a citizen's relatives): PostgreSQL <c>integer[]</c>, SQLite a JSON array as text.</summary>
+    public abstract object IdListValue(IReadOnlyList<int> ids);
+
+    /// <summary>The empty id list as an SQL literal.</summary>
+    public abstract string EmptyIdList { get; }
+
+    /// <summary>SQL for the id list in <paramref name="column"/> without the id in <paramref name="parameter"/>.</summary>
+    public abstract string IdListWithout(string column, string parameter);
+
+    /// <summary>SQL for the id list in <paramref name="column"/> with the id in <paramref name="parameter"/> added at its end (callers add only ids it lacks).</summary>
+    public abstract string IdListWith(string column, string parameter);
+
+    /// <summary>An id-list column's value in ascending order (lists are kept in the order written; readers sort), or null for NULL.</summary>
+    public int[]? ReadIdList(DbDataReader reader, int ordinal)
+    {
+        if (reader.IsDBNull(ordinal))
+        {
+            return null;
+        }
+        var ids = ReadStoredIdList(reader, ordinal);
+        for (var i = 1; i < ids.Length; i++)
+        {
+            if (ids[i - 1] > ids[i])
+            {
+                Array.Sort(ids);
+                break;
+            }
+        }
+        return ids;
+    }
+
+    protected abstract int[] ReadStoredIdList(DbDataReader reader, int ordinal);
+
     /// <summary>Appended to ORDER BY col ASC|DESC so that NULLs sort as the smallest values on both back ends.</summary>
     public abstract string NullsAsSmallest(bool descending);
 
@@ -76,6 +109,11 @@ public abstract partial class SqlDialect
         public override void AddIdList(DbCommand command, string parameter, IReadOnlyList<int> ids) =>
             command.Parameters.Add(new NpgsqlParameter<int[]>(parameter.TrimStart('@'), [.. ids]));
         public override string Json(string parameter) => $"CAST({parameter} AS jsonb)";
+        public override object IdListValue(IReadOnlyList<int> ids) => ids as int[] ?? [.. ids];
+        public override string EmptyIdList => "'{}'";
+        public override string IdListWithout(string column, string parameter) => $"array_remove({column}, {parameter})";
+        public override string IdListWith(string column, string parameter) => $"array_append({column}, {parameter})";
+        protected override int[] ReadStoredIdList(DbDataReader reader, int ordinal) => reader.GetFieldValue<int[]>(ordinal);
         public override string NullsAsSmallest(bool descending) => descending ? " NULLS LAST" : " NULLS FIRST";
         public override string ForUpdate => " FOR UPDATE";
         // DateOnly.MinValue/MaxValue and DateTime(Offset).MinValue/MaxValue go as the dates they are (0001-01-01,
@@ -105,8 +143,14 @@ public abstract partial class SqlDialect
         public override string Name => "sqlite";
         public override string InIdList(string column, string parameter) => $"{column} IN (SELECT value FROM json_each({parameter}))";
         public override void AddIdList(DbCommand command, string parameter, IReadOnlyList<int> ids) =>
-            command.AddParameter(parameter, "[" + string.Join(',', ids) + "]");
+            command.AddParameter(parameter, FormatIdList(ids));
         public override string Json(string parameter) => parameter;
+        public override object IdListValue(IReadOnlyList<int> ids) => FormatIdList(ids);
+        public override string EmptyIdList => "'[]'";
+        public override string IdListWithout(string column, string parameter) =>
+            $"(SELECT json_group_array(value) FROM json_each({column}) WHERE value <> {parameter})";
+        public override string IdListWith(string column, string parameter) => $"json_insert({column}, '$[#]', {parameter})";
+        protected override int[] ReadStoredIdList(DbDataReader reader, int ordinal) => ParseIdList(reader.GetString(ordinal));
         public override string NullsAsSmallest(bool descending) => ""; // SQLite's own order
         public override string ForUpdate => ""; // the write transaction (BEGIN IMMEDIATE) already excludes every other writer
         public override object ToParameter(object? value) => value switch
@@ -133,6 +177,45 @@ public abstract partial class SqlDialect
         public override string BooleanCheck(string column) => $" CHECK ({column} IN (0, 1))";
         /// <summary>STRICT: SQLite checks every value against the column's type, as PostgreSQL does.</summary>
         public override string TableOptions => " STRICT";
+    }
+
+    /// <summary>Ids as SQLite stores an id list: a JSON array of integers, <c>[1,2,3]</c>.</summary>
+    public static string FormatIdList(IReadOnlyList<int> ids)
+    {
+        var text = new System.Text.StringBuilder(2 + (ids.Count * 6));
+        text.Append('[');
+        for (var i = 0; i < ids.Count; i++)
+        {
+            if (i > 0)
+            {
+                text.Append(',');
+            }
+            text.Append(ids[i]);
+        }
+        return text.Append(']').ToString();
+    }
+
+    /// <summary>
+    /// Reads what <see cref="FormatIdList"/> and SQLite's JSON functions write (non-negative integers, commas,
+    /// optional spaces): hand-written, as a JSON parser would allocate a document per citizen read.
+    /// </summary>
+    public static int[] ParseIdList(string text)
+    {
+        var ids = new List<int>();
+        var value = -1;
+        foreach (var c in text)
+        {
+            if (char.IsAsciiDigit(c))
+            {
+                value = (Math.Max(value, 0) * 10) + (c - '0');
+            }
+            else if (value >= 0)
+            {
+                ids.Add(value);
+                value = -1;
+            }
+        }
+        return [.. ids];
     }
 
     /// <summary>A timestamp as SQLite stores it: UTC, ISO 8601 with 7 fraction digits, so text order is time order.</summary>

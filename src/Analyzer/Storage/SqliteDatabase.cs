@@ -89,5 +89,6 @@ public sealed class SqliteDatabase : Database
         public void WriteDate(DateOnly value) => Set(value);
         public void WriteTimestamp(DateTimeOffset value) => Set(value);
         public void WriteText(string value) => Set(value);
+        public void WriteIdList(IReadOnlyList<int> ids) => Set(SqlDialect.Sqlite.IdListValue(ids));
     }
 }

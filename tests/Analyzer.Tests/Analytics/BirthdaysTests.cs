@@ -8,12 +8,9 @@ namespace Analyzer.Tests.Analytics;
 /// <summary>Section 4: presents by month, by hand and against <see cref="Reference"/>.</summary>
 public sealed class BirthdaysTests
 {
-    /// <summary>What the store hands to <see cref="Birthdays.PresentsByMonth"/>: one row per (citizen, relative) with the relative's birth date.</summary>
-    private static List<RelativeBirthDate> Rows(IReadOnlyList<(int Id, DateOnly BirthDate, int[] Relatives)> citizens)
-    {
-        var birthDates = citizens.ToDictionary(c => c.Id, c => c.BirthDate);
-        return [.. citizens.SelectMany(c => c.Relatives.Select(r => new RelativeBirthDate(c.Id, birthDates[r])))];
-    }
+    /// <summary>What the store hands to <see cref="Birthdays.PresentsByMonth"/>: each citizen's id, birth date and relatives.</summary>
+    private static List<Kin> Rows(IReadOnlyList<(int Id, DateOnly BirthDate, int[] Relatives)> citizens) =>
+        [.. citizens.Select(c => new Kin(c.Id, c.BirthDate, c.Relatives))];
 
     private static Dictionary<string, List<(int CitizenId, int Presents)>> Production(IReadOnlyList<(int Id, DateOnly BirthDate, int[] Relatives)> citizens) =>
         Birthdays.PresentsByMonth(Rows(citizens))

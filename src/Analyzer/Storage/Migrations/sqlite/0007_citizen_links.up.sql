@@ -1,0 +1,17 @@
+-- Relatives move onto the citizen's row as a JSON array of ids (the relations table goes), and citizens
+-- gain friends (the same kind of list) and an advertising channel: reading an import is one range scan of
+-- citizens by import_id, and storing one pays no foreign-key checks. See the PostgreSQL script.
+-- friends is NULL on every citizen of an import stored without friends or channels.
+ALTER TABLE citizens ADD COLUMN relatives TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE citizens ADD COLUMN friends TEXT;
+ALTER TABLE citizens ADD COLUMN channel TEXT;
+
+UPDATE citizens SET relatives = (
+    SELECT json_group_array(relative_id) FROM (
+        SELECT r.relative_id FROM relations r
+        WHERE r.import_id = citizens.import_id AND r.citizen_id = citizens.citizen_id
+        ORDER BY r.relative_id))
+WHERE EXISTS (SELECT 1 FROM relations r WHERE r.import_id = citizens.import_id AND r.citizen_id = citizens.citizen_id);
+
+DROP TABLE relations;
+DROP INDEX citizens_town_birth_date;
