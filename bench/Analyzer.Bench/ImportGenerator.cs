@@ -212,13 +212,12 @@ public sealed class GeneratedImport
 
     /// <summary>
     /// The rows the service stores for this import, as CSV for PostgreSQL's COPY: citizens (import_id, citizen_id,
-    /// town, street, building, apartment, name, birth_date, gender) and relations (import_id, citizen_id,
-    /// relative_id) in both directions.
+    /// town, street, building, apartment, name, birth_date, gender, relatives) with relatives as an array literal
+    /// <c>"{2,3}"</c> (migration 0007: relatives live on the citizen's row).
     /// </summary>
-    public void WriteCopyCsv(TextWriter citizens, TextWriter relations, long importId)
+    public void WriteCopyCsv(TextWriter citizens, long importId)
     {
         ArgumentNullException.ThrowIfNull(citizens);
-        ArgumentNullException.ThrowIfNull(relations);
         var id = importId.ToString(CultureInfo.InvariantCulture);
         for (var i = 0; i < Count; i++)
         {
@@ -237,16 +236,18 @@ public sealed class GeneratedImport
             WriteCsvField(citizens, c.Name);
             citizens.Write(',');
             citizens.Write(c.BirthDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
-            citizens.Write(c.Male ? ",male\n" : ",female\n");
+            citizens.Write(c.Male ? ",male,\"{" : ",female,\"{");
+            var first = true;
             foreach (var relative in RelativesOf(i))
             {
-                relations.Write(id);
-                relations.Write(',');
-                relations.Write(c.CitizenId.ToString(CultureInfo.InvariantCulture));
-                relations.Write(',');
-                relations.Write(relative.ToString(CultureInfo.InvariantCulture));
-                relations.Write('\n');
+                if (!first)
+                {
+                    citizens.Write(',');
+                }
+                first = false;
+                citizens.Write(relative.ToString(CultureInfo.InvariantCulture));
             }
+            citizens.Write("}\"\n");
         }
     }
 

@@ -159,13 +159,14 @@ namespace Analyzer.Bench
             var textLength = TextLength();
             var warmup = NonNegative("--warmup", "Unmeasured workflows first, of the largest size up to 10,000 citizens", 60);
             var timeLimit = Duration("--time-limit", "Stop after this long in all (e.g. 30m)", TimeSpan.FromMinutes(30));
+            var analyze = new Option<bool>("--analyze") { Description = "PostgreSQL: run ANALYZE after the warm-up, so that the imports measured are newer than the statistics (the plan-collapse scenario)" };
             var command = new Command("scale", "One import of each size; each endpoint's time, the server's peak RSS, and growth against the smallest size")
             {
-                sizes, repeat, seed, textLength, warmup, timeLimit,
+                sizes, repeat, seed, textLength, warmup, timeLimit, analyze,
             };
             target.AddTo(command);
             command.SetAction((parse, cancellationToken) => RunAsync(target, parse, cancellationToken, t => Scale.RunAsync(t,
-                new ScaleOptions(parse.GetValue(sizes)!, parse.GetValue(repeat), parse.GetValue(seed), parse.GetValue(textLength), parse.GetValue(warmup), parse.GetValue(timeLimit)),
+                new ScaleOptions(parse.GetValue(sizes)!, parse.GetValue(repeat), parse.GetValue(seed), parse.GetValue(textLength), parse.GetValue(warmup), parse.GetValue(timeLimit), parse.GetValue(analyze)),
                 Console.Out, cancellationToken)));
             return command;
         }

@@ -4,7 +4,7 @@ using System.Text.Json;
 
 namespace Analyzer.Bench;
 
-public sealed record ScaleOptions(IReadOnlyList<int> Sizes, int Repeat, long Seed, int TextLength, int Warmup, TimeSpan TimeLimit);
+public sealed record ScaleOptions(IReadOnlyList<int> Sizes, int Repeat, long Seed, int TextLength, int Warmup, TimeSpan TimeLimit, bool Analyze = false);
 
 /// <summary>
 /// One import of each size (relations = size / 10), generated streaming into a file and sent from it with its
@@ -48,6 +48,17 @@ public static class Scale
                 output.WriteLine($"warm-up failed: {problem}");
                 Workflow.PrintServerLog(target, output);
                 return ExitCodes.Errors;
+            }
+            if (options.Analyze)
+            {
+                // A long-lived database as autovacuum leaves it: statistics that know every import so far (the
+                // warm-up's), none that knows the imports measured next.
+                if (target.Postgres is not { } cluster)
+                {
+                    throw new BenchException("--analyze needs --start postgres");
+                }
+                await cluster.PsqlAsync(PgCluster.Database, "ANALYZE", TimeSpan.FromMinutes(5), deadline.Token);
+                output.WriteLine($"ANALYZE run after the {options.Warmup} warm-up workflows' imports; the imports measured below are newer than the statistics");
             }
             foreach (var size in options.Sizes)
             {

@@ -36,15 +36,16 @@ public static class ContractSchemas
     public const string BirthDatePattern = @"^(0[1-9]|[12][0-9]|3[01])\.(0[1-9]|1[0-2])\.[0-9]{4}$";
 
     public static readonly ContractSchema Citizen = new("Citizen", document => Object(
-        "A resident as the supplier describes it. Every field is required, none is null, and no other field is allowed.",
+        "A resident as the supplier describes it. The contract's nine fields are required and none is null; friends and channel are "
+        + "optional (beyond the contract; channel may be null); no other field is allowed.",
         CitizenProperties(withId: true),
         required: CitizenFieldNames));
 
     public static readonly ContractSchema CitizenPatch = new("CitizenPatch", document =>
     {
         var schema = Object(
-            "The fields to change: at least one, each with the same rules as in Citizen; citizen_id, unknown fields and null are refused. " +
-            "relatives replaces the list, and the change is mirrored on the relatives added and removed.",
+            "The fields to change: at least one, each with the same rules as in Citizen; citizen_id, unknown fields and null (but for channel) are refused. " +
+            "relatives and friends replace their list, and the change is mirrored on the citizens added and removed.",
             CitizenProperties(withId: false),
             required: []);
         schema.MinProperties = 1;
@@ -173,6 +174,24 @@ public static class ContractSchemas
             UniqueItems = true,
             Items = Integer(null, minimum: "0", maximum: MaxInt32, format: "int32"),
             Description = "citizen_ids of relatives in this same import, each once; relations are mutual (if 1 lists 2, 2 lists 1); a citizen may list itself.",
+        };
+        properties["friends"] = new OpenApiSchema
+        {
+            Type = JsonSchemaType.Array,
+            UniqueItems = true,
+            Items = Integer(null, minimum: "0", maximum: MaxInt32, format: "int32"),
+            Description = "Beyond the contract, optional: citizen_ids of friends in this same import, validated like relatives (each once, mutual). "
+                + "An import that names friends or channel on any citizen shows both keys on every citizen (friends [] and channel null where not given); "
+                + "one that never does keeps the contract's nine keys. A PATCH that names either gives the import that extended shape.",
+        };
+        properties["channel"] = new OpenApiSchema
+        {
+            Type = JsonSchemaType.String | JsonSchemaType.Null,
+            MinLength = 1,
+            MaxLength = CitizenJson.MaxChannelLength,
+            Pattern = LetterOrDigitPattern,
+            Description = "Beyond the contract, optional: the advertising channel that brought the citizen, 1–64 characters with at least one letter or digit, or null.",
+            Examples = [JsonValue.Create("instagram")],
         };
         return properties;
     }

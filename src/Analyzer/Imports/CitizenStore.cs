@@ -63,7 +63,7 @@ public sealed class CitizenStore(Database database)
         return importId;
     }
 
-    private const string SelectCitizens =
+    internal const string SelectCitizens =
         "SELECT citizen_id, town, street, building, apartment, name, birth_date, gender, relatives, friends, channel"
         + " FROM citizens WHERE import_id = @import_id";
 
