@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 
 namespace Analyzer.Analytics;
 
@@ -40,16 +41,18 @@ public static class Courses
     /// </summary>
     public static Dictionary<string, BuyerCourses[]> ByChannel(IReadOnlyList<Person> people)
     {
-        var byChannel = new SortedDictionary<string, List<BuyerCourses>>(StringComparer.Ordinal);
+        var byChannel = new Dictionary<string, List<BuyerCourses>>(StringComparer.Ordinal);
         foreach (var person in people)
         {
-            var buyers = Buyers(byChannel, ChannelKey(person.Channel));
+            ref var buyers = ref CollectionsMarshal.GetValueRefOrAddDefault(byChannel, ChannelKey(person.Channel), out _);
+            buyers ??= [];
             if (Count(person) is > 0 and var courses)
             {
                 buyers.Add(new BuyerCourses(person.CitizenId, courses));
             }
         }
-        return byChannel.ToDictionary(pair => pair.Key, pair => InCitizenOrder(pair.Value), StringComparer.Ordinal);
+        return byChannel.OrderBy(pair => pair.Key, StringComparer.Ordinal)
+            .ToDictionary(pair => pair.Key, pair => InCitizenOrder(pair.Value), StringComparer.Ordinal);
     }
 
     /// <summary>
@@ -63,7 +66,7 @@ public static class Courses
         {
             birthMonths[person.CitizenId] = person.BirthDate.Month;
         }
-        var byChannel = new SortedDictionary<string, List<BuyerCourses>[]>(StringComparer.Ordinal);
+        var byChannel = new Dictionary<string, List<BuyerCourses>[]>(StringComparer.Ordinal);
         var perMonth = new int[12];
         var recipients = new HashSet<int>();
         foreach (var person in people)
@@ -93,22 +96,13 @@ public static class Courses
                 }
             }
         }
-        return byChannel.ToDictionary(
+        return byChannel.OrderBy(pair => pair.Key, StringComparer.Ordinal).ToDictionary(
             pair => pair.Key,
             pair => Enumerable.Range(1, 12).ToDictionary(
                 month => month.ToString(CultureInfo.InvariantCulture),
                 month => InCitizenOrder(pair.Value[month - 1]),
                 StringComparer.Ordinal),
             StringComparer.Ordinal);
-    }
-
-    private static List<BuyerCourses> Buyers(SortedDictionary<string, List<BuyerCourses>> byChannel, string key)
-    {
-        if (!byChannel.TryGetValue(key, out var buyers))
-        {
-            byChannel[key] = buyers = [];
-        }
-        return buyers;
     }
 
     /// <summary>The store hands citizens over by citizen_id already; sorting keeps the contract for any input order.</summary>

@@ -57,7 +57,11 @@ public static class Demand
         var byAge = by.Contains(DemandKey.AgeGroup);
         var byTown = by.Contains(DemandKey.Town);
         var byChannel = by.Contains(DemandKey.Channel);
-        var cells = new Dictionary<(string? Town, int Group, string? Channel), (int Citizens, long Courses)>();
+        // Towns and channels become small integers first (a string-keyed dictionary hashes fastest), so that a cell is
+        // three integers; they are ranked by their names only once, for the order of the rows.
+        var towns = new Values();
+        var channels = new Values();
+        var cells = new Dictionary<(int Town, int Group, int Channel), (int Citizens, long Courses)>();
         foreach (var person in people)
         {
             var group = -1;
@@ -65,30 +69,77 @@ public static class Demand
             {
                 continue;
             }
-            var cell = (byTown ? person.Town : null, group, byChannel ? person.Channel : null);
-            var (citizens, courses) = cells.GetValueOrDefault(cell);
-            cells[cell] = (citizens + 1, courses + Courses.Count(person));
+            var cell = (byTown ? towns.IndexOf(person.Town) : -1, group, byChannel ? channels.IndexOf(person.Channel) : -1);
+            ref var counts = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(cells, cell, out _);
+            counts = (counts.Citizens + 1, counts.Courses + Courses.Count(person));
         }
-        var rows = cells.Select(pair => (pair.Key, pair.Value)).ToArray();
-        Array.Sort(rows, (a, b) =>
+        var townRanks = towns.Ranks();
+        var channelRanks = channels.Ranks();
+        // One integer per row orders the rows: the ranks of its keys, in by's order, as digits of mixed radix.
+        var rows = cells.ToArray();
+        var order = new long[rows.Length];
+        for (var i = 0; i < rows.Length; i++)
         {
+            var (town, group, channel) = rows[i].Key;
             foreach (var key in by)
             {
-                var order = key switch
+                order[i] = key switch
                 {
-                    DemandKey.Town => string.CompareOrdinal(a.Key.Town, b.Key.Town),
-                    DemandKey.AgeGroup => a.Key.Group.CompareTo(b.Key.Group),
-                    _ => string.CompareOrdinal(a.Key.Channel, b.Key.Channel),
+                    DemandKey.Town => order[i] * townRanks.Length + townRanks[town],
+                    DemandKey.AgeGroup => order[i] * ageGroups.Count + group,
+                    _ => order[i] * channelRanks.Length + channelRanks[channel],
                 };
-                if (order != 0)
-                {
-                    return order;
-                }
             }
-            return 0;
-        });
-        return [.. rows.Select(row => new DemandRow(by, row.Key.Town, row.Key.Group < 0 ? null : ageGroups[row.Key.Group], row.Key.Channel,
+        }
+        Array.Sort(order, rows);
+        return [.. rows.Select(row => new DemandRow(by,
+            row.Key.Town < 0 ? null : towns[row.Key.Town],
+            row.Key.Group < 0 ? null : ageGroups[row.Key.Group],
+            row.Key.Channel < 0 ? null : channels[row.Key.Channel],
             row.Value.Citizens, row.Value.Courses))];
+    }
+
+    /// <summary>Distinct names (null among them) numbered as first met, and their ranks in ordinal order (null first).</summary>
+    private sealed class Values
+    {
+        private readonly Dictionary<string, int> indexes = new(StringComparer.Ordinal);
+        private readonly List<string?> names = [];
+        private int nullIndex = -1;
+
+        public string? this[int index] => names[index];
+
+        public int IndexOf(string? name)
+        {
+            if (name is null)
+            {
+                if (nullIndex < 0)
+                {
+                    nullIndex = names.Count;
+                    names.Add(null);
+                }
+                return nullIndex;
+            }
+            ref var index = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(indexes, name, out var exists);
+            if (!exists)
+            {
+                index = names.Count;
+                names.Add(name);
+            }
+            return index;
+        }
+
+        /// <summary>rank[index]: the position of names[index] in ordinal order.</summary>
+        public int[] Ranks()
+        {
+            var order = Enumerable.Range(0, names.Count).ToArray();
+            Array.Sort(order, (a, b) => string.CompareOrdinal(names[a], names[b]));
+            var ranks = new int[names.Count];
+            for (var rank = 0; rank < order.Length; rank++)
+            {
+                ranks[order[rank]] = rank;
+            }
+            return ranks;
+        }
     }
 
     private static int GroupOf(IReadOnlyList<AgeGroup> ageGroups, int age)
