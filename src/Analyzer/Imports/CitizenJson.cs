@@ -12,7 +12,7 @@ namespace Analyzer.Imports;
 /// A body is read only after <see cref="JsonBody.Check"/> has passed it: well-formed, one value, valid Unicode
 /// everywhere and no NUL, so that the reading itself cannot throw.
 /// </summary>
-public static class CitizenJson
+public static partial class CitizenJson
 {
     public const int MaxTextLength = 256;
 
@@ -59,79 +59,29 @@ public static class CitizenJson
         public bool UsesLinks;
     }
 
-    /// <summary>Parses and validates a POST /imports body; returns null when <paramref name="errors"/> is not empty.</summary>
+    /// <summary>
+    /// What the checks across citizens need of one citizen (unique ids, mutual lists): kept for every citizen of an
+    /// import while its other fields go on to the database as they are read.
+    /// </summary>
+    private readonly record struct CitizenLinks(int? CitizenId, int[]? Relatives, int[]? Friends);
+
+    /// <summary>
+    /// Parses and validates a whole POST /imports body into citizens; returns null when <paramref name="errors"/> is
+    /// not empty. (The service streams instead: <see cref="ImportReader"/>; this is the same reading, collected.)
+    /// </summary>
     public static Citizen[]? ReadImport(ReadOnlySequence<byte> body, DateOnly today, ValidationErrors errors)
     {
-        if (!JsonBody.Check(body, errors))
+        var reader = new ImportReader(body, today, errors);
+        if (!reader.Start())
         {
             return null;
         }
-        var parsed = new List<CitizenFields>();
-        var reader = new Utf8JsonReader(body, JsonBody.ReaderOptions);
-        ReadImportRoot(ref reader, today, errors, parsed);
-        CheckIdsAndRelations(parsed, errors);
-        if (!errors.IsEmpty)
+        var citizens = reader.ToList();
+        if (!reader.Complete())
         {
             return null;
         }
-        var usesLinks = parsed.Exists(f => f.UsesLinks);
-        return [.. parsed.Select(f => new Citizen(
-            f.CitizenId!.Value, f.Town!, f.Street!, f.Building!, f.Apartment!.Value, f.Name!,
-            f.BirthDate!.Value, f.Gender!.Value, f.Relatives!, f.Channel, usesLinks ? f.Friends ?? [] : null))];
-    }
-
-    private static void ReadImportRoot(ref Utf8JsonReader reader, DateOnly today, ValidationErrors errors, List<CitizenFields> parsed)
-    {
-        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-        {
-            errors.Add("$", "the body must be a JSON object {\"citizens\": [...]}");
-            return;
-        }
-        var sawCitizens = false;
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            var property = reader.GetString()!;
-            reader.Read();
-            if (property != "citizens")
-            {
-                errors.Add(property, "unknown field; the body has only \"citizens\"");
-                reader.Skip();
-                continue;
-            }
-            if (sawCitizens)
-            {
-                errors.Add("citizens", "appears more than once");
-                reader.Skip();
-                continue;
-            }
-            sawCitizens = true;
-            if (reader.TokenType != JsonTokenType.StartArray)
-            {
-                errors.Add("citizens", "must be an array of citizens");
-                reader.Skip();
-                continue;
-            }
-            for (var index = 0; reader.Read() && reader.TokenType != JsonTokenType.EndArray; index++)
-            {
-                var path = $"citizens[{index}]";
-                if (reader.TokenType != JsonTokenType.StartObject)
-                {
-                    errors.Add(path, "must be an object");
-                    reader.Skip();
-                    parsed.Add(default);
-                    continue;
-                }
-                parsed.Add(ReadCitizen(ref reader, path, today, errors));
-                if (errors.IsFull)
-                {
-                    return;
-                }
-            }
-        }
-        if (!sawCitizens)
-        {
-            errors.Add("citizens", "is required");
-        }
+        return [.. citizens.Select(c => reader.UsesFriendsOrChannels ? c with { Friends = c.Friends ?? [] } : c)];
     }
 
     private static CitizenFields ReadCitizen(ref Utf8JsonReader reader, string path, DateOnly today, ValidationErrors errors)
@@ -498,7 +448,7 @@ public static class CitizenJson
     }
 
     /// <summary>Unique citizen_ids; relatives and friends that exist in the import, once each, listed back.</summary>
-    private static void CheckIdsAndRelations(List<CitizenFields> citizens, ValidationErrors errors)
+    private static void CheckIdsAndRelations(List<CitizenLinks> citizens, ValidationErrors errors)
     {
         var indexById = new Dictionary<int, int>(citizens.Count);
         for (var i = 0; i < citizens.Count; i++)
@@ -518,7 +468,7 @@ public static class CitizenJson
     /// reported once, at its own path, and not again as a missing pair elsewhere.
     /// </summary>
     private static void CheckMutual(
-        List<CitizenFields> citizens, Dictionary<int, int> indexById, Func<CitizenFields, int[]?> listOf, string field, string links, ValidationErrors errors)
+        List<CitizenLinks> citizens, Dictionary<int, int> indexById, Func<CitizenLinks, int[]?> listOf, string field, string links, ValidationErrors errors)
     {
         var pairs = new HashSet<(int, int)>();
         var checkable = new bool[citizens.Count];

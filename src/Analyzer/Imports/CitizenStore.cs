@@ -22,7 +22,18 @@ public sealed class CitizenStore(Database database)
         ["import_id", "citizen_id", "town", "street", "building", "apartment", "name", "birth_date", "gender", "relatives", "friends", "channel"];
 
     /// <summary>Stores a validated import in one transaction and returns its new id.</summary>
-    public async Task<long> CreateImportAsync(IReadOnlyList<Citizen> citizens, CancellationToken cancellationToken)
+    public async Task<long> CreateImportAsync(IReadOnlyList<Citizen> citizens, CancellationToken cancellationToken) =>
+        (await CreateImportAsync(citizens, () => (true, citizens.Any(c => c.HasLinksShape)), cancellationToken))!.Value;
+
+    /// <summary>
+    /// Stores an import as <paramref name="body"/> reads it, citizen by citizen (parsing overlaps the bulk load),
+    /// and commits only if the body proves valid once read whole; returns the new id, or null (nothing stored)
+    /// when it is not, with the errors in the reader's <see cref="ValidationErrors"/>.
+    /// </summary>
+    public Task<long?> CreateImportAsync(CitizenJson.ImportReader body, CancellationToken cancellationToken) =>
+        CreateImportAsync(body, () => (body.Complete(), body.UsesFriendsOrChannels), cancellationToken);
+
+    private async Task<long?> CreateImportAsync(IEnumerable<Citizen> citizens, Func<(bool Valid, bool HasFriendsAndChannels)> verdict, CancellationToken cancellationToken)
     {
         await using var session = await database.BeginWriteAsync(null, cancellationToken);
         long importId;
@@ -42,14 +53,7 @@ public sealed class CitizenStore(Database database)
             row.WriteDate(citizen.BirthDate);
             row.WriteText(citizen.Gender.ToName());
             row.WriteIdList(citizen.Relatives);
-            if (citizen.Friends is { } friends)
-            {
-                row.WriteIdList(friends);
-            }
-            else
-            {
-                row.WriteNull();
-            }
+            row.WriteIdList(citizen.Friends ?? []);
             if (citizen.Channel is { } channel)
             {
                 row.WriteText(channel);
@@ -59,6 +63,18 @@ public sealed class CitizenStore(Database database)
                 row.WriteNull();
             }
         }, cancellationToken);
+        var (valid, hasFriendsAndChannels) = verdict();
+        if (!valid)
+        {
+            return null; // disposing the session rolls back
+        }
+        if (hasFriendsAndChannels)
+        {
+            await using var shape = session.Command("UPDATE imports SET has_friends_and_channels = @yes WHERE import_id = @import_id");
+            shape.AddParameter("@yes", database.Dialect.ToParameter(true));
+            shape.AddParameter("@import_id", importId);
+            await shape.ExecuteNonQueryAsync(cancellationToken);
+        }
         await session.CommitAsync(cancellationToken);
         return importId;
     }
@@ -67,19 +83,20 @@ public sealed class CitizenStore(Database database)
         "SELECT citizen_id, town, street, building, apartment, name, birth_date, gender, relatives, friends, channel"
         + " FROM citizens WHERE import_id = @import_id";
 
-    /// <summary>The import's version (each PATCH adds one), or null for an unknown import.</summary>
-    public async Task<long?> ImportVersionAsync(long importId, CancellationToken cancellationToken)
+    /// <summary>Whether the import exists and, if so, whether its citizens are read with friends and channel.</summary>
+    public async Task<bool?> HasFriendsAndChannelsAsync(long importId, CancellationToken cancellationToken)
     {
         await using var session = await database.ConnectAsync(cancellationToken);
-        await using var command = session.Command("SELECT version FROM imports WHERE import_id = @import_id");
+        await using var command = session.Command(SelectShape);
         command.AddParameter("@import_id", importId);
-        return await command.ExecuteScalarAsync(cancellationToken) is { } version
-            ? Convert.ToInt64(version, System.Globalization.CultureInfo.InvariantCulture)
-            : null;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? reader.GetBoolean(0) : null;
     }
 
-    /// <summary>Streams the citizens of an import, ordered by citizen_id.</summary>
-    public async IAsyncEnumerable<Citizen> ReadCitizensAsync(long importId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private const string SelectShape = "SELECT has_friends_and_channels FROM imports WHERE import_id = @import_id";
+
+    /// <summary>Streams the citizens of an import, ordered by citizen_id, in the import's shape (see <see cref="Citizen"/>).</summary>
+    public async IAsyncEnumerable<Citizen> ReadCitizensAsync(long importId, bool hasFriendsAndChannels, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var session = await database.ConnectAsync(cancellationToken);
         await using var command = session.Command(SelectCitizens + " ORDER BY citizen_id");
@@ -87,11 +104,11 @@ public sealed class CitizenStore(Database database)
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            yield return ReadCitizen(reader);
+            yield return ReadCitizen(reader, hasFriendsAndChannels);
         }
     }
 
-    private Citizen ReadCitizen(DbDataReader reader) => new(
+    private Citizen ReadCitizen(DbDataReader reader, bool hasFriendsAndChannels) => new(
         reader.GetInt32(0),
         reader.GetString(1),
         reader.GetString(2),
@@ -101,8 +118,8 @@ public sealed class CitizenStore(Database database)
         reader.GetFieldValue<DateOnly>(6),
         GenderNames.Parse(reader.GetString(7)),
         database.Dialect.ReadIdList(reader, 8)!,
-        reader.IsDBNull(10) ? null : reader.GetString(10),
-        database.Dialect.ReadIdList(reader, 9));
+        hasFriendsAndChannels && !reader.IsDBNull(10) ? reader.GetString(10) : null,
+        hasFriendsAndChannels ? database.Dialect.ReadIdList(reader, 9) : null);
 
     /// <summary>
     /// Applies a patch atomically; PATCHes of one import are serialised by its lock. Two commands after the
@@ -117,7 +134,7 @@ public sealed class CitizenStore(Database database)
         var named = (patch.Relatives ?? []).Concat(patch.Friends ?? []).Distinct().ToArray();
         Citizen? current = null;
         var known = new HashSet<int>();
-        await using (var read = session.Command(SelectCitizens + " AND citizen_id = @citizen_id;"
+        await using (var read = session.Command(SelectShape + "; " + SelectCitizens + " AND citizen_id = @citizen_id;"
             + (named.Length > 0 ? $" SELECT citizen_id FROM citizens WHERE import_id = @import_id AND {dialect.InIdList("citizen_id", "@named")};" : "")))
         {
             read.AddParameter("@import_id", importId);
@@ -127,9 +144,15 @@ public sealed class CitizenStore(Database database)
                 dialect.AddIdList(read, "@named", named);
             }
             await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                return new PatchOutcome(PatchStatus.CitizenNotFound); // no such import
+            }
+            var hasFriendsAndChannels = reader.GetBoolean(0);
+            await reader.NextResultAsync(cancellationToken);
             if (await reader.ReadAsync(cancellationToken))
             {
-                current = ReadCitizen(reader);
+                current = ReadCitizen(reader, hasFriendsAndChannels);
             }
             if (named.Length > 0 && await reader.NextResultAsync(cancellationToken))
             {
@@ -154,10 +177,7 @@ public sealed class CitizenStore(Database database)
         var sql = new System.Text.StringBuilder();
         write.AddParameter("@import_id", importId);
         write.AddParameter("@citizen_id", citizenId);
-        if (patch.UsesLinksShape && !current.HasLinksShape)
-        {
-            sql.Append($"UPDATE citizens SET friends = {dialect.EmptyIdList} WHERE import_id = @import_id AND friends IS NULL; ");
-        }
+        var shapeChanges = patch.UsesLinksShape && !current.HasLinksShape;
         MirrorLinks(write, sql, "relatives", citizenId, current.Relatives, patch.Relatives);
         MirrorLinks(write, sql, "friends", citizenId, current.Friends ?? [], patch.Friends);
         var assignments = new List<string>();
@@ -180,7 +200,11 @@ public sealed class CitizenStore(Database database)
         {
             sql.Append($"UPDATE citizens SET {string.Join(", ", assignments)} WHERE import_id = @import_id AND citizen_id = @citizen_id; ");
         }
-        sql.Append("UPDATE imports SET version = version + 1 WHERE import_id = @import_id");
+        sql.Append("UPDATE imports SET version = version + 1" + (shapeChanges ? ", has_friends_and_channels = @yes" : "") + " WHERE import_id = @import_id");
+        if (shapeChanges)
+        {
+            write.AddParameter("@yes", dialect.ToParameter(true));
+        }
         write.CommandText = sql.ToString();
         await write.ExecuteNonQueryAsync(cancellationToken);
         await session.CommitAsync(cancellationToken);

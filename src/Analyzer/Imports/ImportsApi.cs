@@ -53,27 +53,30 @@ public static class ImportsApi
             return refusal!;
         }
         var errors = new ValidationErrors();
-        Citizen[]? citizens;
+        long? importId = null;
         using (body)
         {
-            citizens = CitizenJson.ReadImport(body.Content, time.UtcToday(), errors);
+            var citizens = new CitizenJson.ImportReader(body.Content, time.UtcToday(), errors);
+            if (citizens.Start())
+            {
+                importId = await store.CreateImportAsync(citizens, cancellationToken);
+            }
         }
-        if (citizens is null)
+        if (importId is not { } id)
         {
             return Problems.Invalid(errors, "The import was not stored: fix the fields listed in errors.");
         }
-        var importId = await store.CreateImportAsync(citizens, cancellationToken);
-        return JsonData.Created(new ImportCreated(importId), AnalyzerJsonContext.Relaxed.DataEnvelopeImportCreated);
+        return JsonData.Created(new ImportCreated(id), AnalyzerJsonContext.Relaxed.DataEnvelopeImportCreated);
     }
 
     private static async Task<Results<CitizenResults, ProblemHttpResult>> GetCitizens(
         [FromRoute(Name = "import_id"), Description(EndpointDocs.ImportIdDescription)] string importId, CitizenStore store, CancellationToken cancellationToken)
     {
-        if (!PathIds.TryParseImportId(importId, out var id) || await store.ImportVersionAsync(id, cancellationToken) is null)
+        if (!PathIds.TryParseImportId(importId, out var id) || await store.HasFriendsAndChannelsAsync(id, cancellationToken) is not { } hasFriendsAndChannels)
         {
             return Problems.ImportNotFound(importId);
         }
-        return CitizenResults.List(store.ReadCitizensAsync(id, cancellationToken));
+        return CitizenResults.List(store.ReadCitizensAsync(id, hasFriendsAndChannels, cancellationToken));
     }
 
     private static async Task<Results<CitizenResults, ValidationProblem, ProblemHttpResult>> PatchCitizen(

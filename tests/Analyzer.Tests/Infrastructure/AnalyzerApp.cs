@@ -46,6 +46,22 @@ public abstract class AnalyzerApp : WebApplicationFactory<Program>, IAsyncLifeti
     protected virtual IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>();
 
     /// <summary>Creates the database and returns its URL, or null when this back end is unavailable (its tests are skipped).</summary>
+    /// <summary>
+    /// How many imports and citizens rows are stored with an import_id above <paramref name="importId"/>: a refused
+    /// import must leave none (its id may still be used up: a PostgreSQL identity is not rolled back).
+    /// </summary>
+    public async Task<(long Imports, long Citizens)> StoredAfterAsync(long importId)
+    {
+        var database = Services.GetRequiredService<Analyzer.Storage.Database>();
+        await using var session = await database.ConnectAsync(CancellationToken.None);
+        await using var command = session.Command(
+            "SELECT (SELECT count(*) FROM imports WHERE import_id > @id), (SELECT count(*) FROM citizens WHERE import_id > @id)");
+        Analyzer.Storage.DbCommandExtensions.AddParameter(command, "@id", importId);
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return (reader.GetInt64(0), reader.GetInt64(1));
+    }
+
     protected abstract Task<string?> CreateDatabaseAsync();
 
     public async Task InitializeAsync()

@@ -13,3 +13,4 @@ SELECT import_id, citizen_id, unnest(relatives) FROM citizens;
 CREATE INDEX citizens_town_birth_date ON citizens (import_id, town COLLATE "C") INCLUDE (birth_date);
 
 ALTER TABLE citizens DROP COLUMN relatives, DROP COLUMN friends, DROP COLUMN channel;
+ALTER TABLE imports DROP COLUMN has_friends_and_channels;

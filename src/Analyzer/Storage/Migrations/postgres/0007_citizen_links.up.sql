@@ -3,11 +3,12 @@
 -- of citizens by import_id, with no join whose plan could turn quadratic once the planner has
 -- statistics, and storing one pays no foreign-key checks. Validation proves every listed id exists in
 -- the import and that lists are mutual; a PATCH keeps them so under the import's lock.
--- friends is NULL on every citizen of an import stored without friends or channels (its citizens keep
--- the contract's shape), and a list on every citizen of an import that has them.
+-- An import stored without friends or channels keeps the contract's shape when read; one that has them
+-- (or a PATCH that named them) shows both on every citizen: imports.has_friends_and_channels.
+ALTER TABLE imports ADD COLUMN has_friends_and_channels boolean NOT NULL DEFAULT false;
 ALTER TABLE citizens
     ADD COLUMN relatives integer[] NOT NULL DEFAULT '{}',
-    ADD COLUMN friends   integer[],
+    ADD COLUMN friends   integer[] NOT NULL DEFAULT '{}',
     ADD COLUMN channel   text;
 
 UPDATE citizens c SET relatives = r.ids

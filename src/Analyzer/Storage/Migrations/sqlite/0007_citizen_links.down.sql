@@ -15,3 +15,4 @@ CREATE INDEX citizens_town_birth_date ON citizens (import_id, town, birth_date);
 ALTER TABLE citizens DROP COLUMN relatives;
 ALTER TABLE citizens DROP COLUMN friends;
 ALTER TABLE citizens DROP COLUMN channel;
+ALTER TABLE imports DROP COLUMN has_friends_and_channels;
