@@ -99,6 +99,19 @@ public sealed class CoursesTests
         Assert.Equal([(5, 2), (40, 1), (300, 1)], Courses.ByChannel(people)["x"].Select(b => (b.CitizenId, b.Courses)));
     }
 
+    [Theory]
+    [InlineData(new[] { 3, 5 }, new[] { 3, 7 }, 3)]   // sorted: merged
+    [InlineData(new[] { 5, 3 }, new[] { 7, 3 }, 3)]   // unsorted: a set
+    [InlineData(new[] { 1, 2, 3 }, new[] { 1, 2, 3 }, 3)]
+    [InlineData(new[] { 1, 2 }, new[] { 3, 4 }, 4)]
+    [InlineData(new int[0], new[] { 3, 4 }, 2)]
+    [InlineData(new[] { 9 }, new int[0], 1)]
+    public void Count_is_the_size_of_the_union_of_relatives_and_friends(int[] relatives, int[] friends, int expected)
+    {
+        Assert.Equal(expected, Courses.Count(new Person(1, "A", March, null, relatives, friends)));
+        Assert.Equal(expected, Courses.Count(new Person(1, "A", March, null, [.. relatives], new List<int>(friends))));
+    }
+
     [Fact]
     public void By_month_counts_each_recipient_in_the_month_of_its_birthday_once()
     {
