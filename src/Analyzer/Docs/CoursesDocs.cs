@@ -41,7 +41,7 @@ public static class CoursesDocs
             "citizen of the import has; \"\" (the empty string, which no channel can be) holds the citizens without a channel.",
             new OpenApiSchema
             {
-                OneOf =
+                AnyOf =
                 [
                     new OpenApiSchema { Type = JsonSchemaType.Object, AdditionalProperties = buyers, Description = "by=channel" },
                     new OpenApiSchema

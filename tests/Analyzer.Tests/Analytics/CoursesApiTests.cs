@@ -216,6 +216,12 @@ public abstract class CoursesApiTests<TApp>(TApp app) : IClassFixture<TApp> wher
     {
         var document = await ApiDocument.LoadAsync(Client);
         var importId = await Client.CreateImportAsync(Example());
+        var empty = await Client.CreateImportAsync(Import());
+        foreach (var query in new[] { "", "?by=channel,month" })
+        {
+            using var response = await Client.GetAsync($"/imports/{empty}/citizens/courses{query}");
+            await document.AssertDocumentedAsync(response, "/imports/{import_id}/citizens/courses");
+        }
         foreach (var (path, query) in new[]
         {
             ("/imports/{import_id}/citizens/courses", ""), ("/imports/{import_id}/citizens/courses", "?by=channel,month"),
