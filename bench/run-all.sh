@@ -36,7 +36,9 @@ for db in postgres sqlite; do
   bench "scale-$db" scale --start "$db" --sizes 1000,10000,100000,1000000 --time-limit 20m
   bench "csv-airports-$db" csv-load --start "$db" --file "$airports" --header false --null '\N' --columns "$airport_columns" --repeat 3
   bench "csv-1m-$db" csv-load --start "$db" --file "$big" --name big_1m
+  bench "geo-$db" geo --start "$db" --airports "$airports"
 done
+bench geo-postgres-fallback geo --start postgres --postgis off --airports "$airports"
 bench floors floors --start postgres --citizens 10000 --relations 1000 --seed 1 --repeat 10
 echo "results in $out"
 exit $status

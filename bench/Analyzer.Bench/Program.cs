@@ -12,7 +12,7 @@ return await BenchCli.InvokeAsync(args);
 namespace Analyzer.Bench
 {
     /// <summary>
-    /// <c>analyzer-bench workflow|scale|csv-load|floors|gen-csv</c>: load benchmarks of the service over HTTP, against a
+    /// <c>analyzer-bench workflow|scale|csv-load|floors|wrk|geo|gen-csv</c>: load benchmarks of the service over HTTP, against a
     /// given URL or a service started here (--start sqlite|postgres). See docs/benchmarks.md.
     /// </summary>
     public static partial class BenchCli
@@ -39,6 +39,7 @@ namespace Analyzer.Bench
             CsvLoadCommand(),
             FloorsCommand(),
             WrkCommand(),
+            GeoCommand(),
             GenCsvCommand(),
         };
 
@@ -77,8 +78,14 @@ namespace Analyzer.Bench
                 DefaultValueFactory = _ => 1L << 30,
             };
 
+            public Option<string?> Postgis { get; } = new Option<string?>("--postgis")
+            {
+                Description = "With --start postgres: the service's --postgis (auto: PostGIS when installed; off: the bounding-box and haversine fallback)",
+            }.AcceptOnlyFromAmong("auto", "off");
+
             public void AddTo(Command command)
             {
+                command.Options.Add(Postgis);
                 command.Options.Add(BaseUrl);
                 command.Options.Add(Start);
                 command.Options.Add(ServerPid);
@@ -102,7 +109,8 @@ namespace Analyzer.Bench
 
             public async Task<Target> OpenAsync(ParseResult parse, CancellationToken cancellationToken) =>
                 parse.GetValue(Start) is { } backend
-                    ? await Target.StartAsync(backend, parse.GetValue(ServerDll), parse.GetValue(MaxBodyBytes), parse.GetValue(ServerLogLevel)!, Console.Out, cancellationToken)
+                    ? await Target.StartAsync(backend, parse.GetValue(ServerDll), parse.GetValue(MaxBodyBytes), parse.GetValue(ServerLogLevel)!, Console.Out, cancellationToken,
+                        parse.GetValue(Postgis) is { } postgis ? ["--postgis", postgis] : null)
                     : Target.External(parse.GetValue(BaseUrl)!, parse.GetValue(ServerPid), Console.Out);
         }
 
@@ -237,6 +245,27 @@ namespace Analyzer.Bench
             command.SetAction((parse, cancellationToken) => RunAsync(target, parse, cancellationToken, t => Wrk.RunAsync(t,
                 new WrkOptions(parse.GetValue(citizens), parse.GetValue(relations), parse.GetValue(seed), parse.GetValue(endpoint)!,
                     parse.GetValue(threads), parse.GetValue(connections), parse.GetValue(duration)),
+                Console.Out, cancellationToken)));
+            return command;
+        }
+
+        private static Command GeoCommand()
+        {
+            var target = new TargetOptions();
+            var airports = new Option<FileInfo?>("--airports") { Description = "airports.dat (default: examples/airports.dat of the repository)" };
+            var citizens = Positive("--citizens", "Citizens of the import (in the generator's 20 towns)", 10_000);
+            var nearKm = new Option<double>("--near-km") { Description = "The radius of the near= searches", DefaultValueFactory = _ => 83 };
+            var townsKm = new Option<double>("--towns-km") { Description = "The radius of towns/airports", DefaultValueFactory = _ => 100 };
+            var repeat = Positive("--repeat", "Measured requests of each kind", 200);
+            var warmup = NonNegative("--warmup", "Unmeasured requests of each kind first", 100);
+            var command = new Command("geo", "Upload airports.dat (plus a row per town of the generated import), then time GET rows?near= around airports and GET towns/airports (by town and by airport)")
+            {
+                airports, citizens, nearKm, townsKm, repeat, warmup,
+            };
+            target.AddTo(command);
+            command.SetAction((parse, cancellationToken) => RunAsync(target, parse, cancellationToken, t => Geo.RunAsync(t,
+                new GeoOptions(parse.GetValue(airports)?.FullName, parse.GetValue(citizens), parse.GetValue(nearKm), parse.GetValue(townsKm),
+                    parse.GetValue(repeat), parse.GetValue(warmup)),
                 Console.Out, cancellationToken)));
             return command;
         }

@@ -67,7 +67,9 @@ public sealed class Target : IAsyncDisposable
     }
 
     /// <summary>Starts the Release build of the service (building it first only if it is missing).</summary>
-    public static async Task<Target> StartAsync(string backend, string? serverDll, long maxBodyBytes, string logLevel, TextWriter log, CancellationToken cancellationToken)
+    /// <param name="extraArguments">More options of the service's command line (e.g. --postgis off).</param>
+    public static async Task<Target> StartAsync(string backend, string? serverDll, long maxBodyBytes, string logLevel, TextWriter log, CancellationToken cancellationToken,
+        IReadOnlyList<string>? extraArguments = null)
     {
         var dll = serverDll ?? await ReleaseBuildAsync(log, cancellationToken);
         var temp = Directory.CreateTempSubdirectory("analyzer-bench-").FullName;
@@ -91,7 +93,7 @@ public sealed class Target : IAsyncDisposable
             for (var attempt = 1; ; attempt++)
             {
                 var port = Processes.FreePort();
-                process = Launch(dll, port, db, maxBodyBytes, logLevel, temp, serverLog);
+                process = Launch(dll, port, db, maxBodyBytes, logLevel, temp, serverLog, extraArguments ?? []);
                 var baseUrl = new Uri($"http://127.0.0.1:{port}");
                 if (await WaitForHealthAsync(baseUrl, process, cancellationToken))
                 {
@@ -160,7 +162,8 @@ public sealed class Target : IAsyncDisposable
         }
     }
 
-    private static Process Launch(string dll, int port, string db, long maxBodyBytes, string logLevel, string workingDirectory, StreamWriter serverLog)
+    private static Process Launch(string dll, int port, string db, long maxBodyBytes, string logLevel, string workingDirectory, StreamWriter serverLog,
+        IReadOnlyList<string> extraArguments)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -175,6 +178,7 @@ public sealed class Target : IAsyncDisposable
             "--log-level", logLevel, "--log-format", "text",
             "--max-request-body-bytes", maxBodyBytes.ToString(CultureInfo.InvariantCulture),
             "--max-upload-bytes", maxBodyBytes.ToString(CultureInfo.InvariantCulture),
+            .. extraArguments,
         ];
         foreach (var argument in arguments)
         {

@@ -16,13 +16,17 @@ public sealed record Dataset(
     long RowCount,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    long Version)
+    long Version,
+    Geography.GeoColumns? Geo = null)
 {
     public DatasetColumn? Column(string name) => Columns.FirstOrDefault(c => c.Name == name);
 }
 
-/// <summary>One row of a dataset: the surrogate key, a value per column (null for NULL), the soft-delete mark.</summary>
-public sealed record DatasetRow(long Id, object?[] Values, DateTimeOffset? DeletedAt);
+/// <summary>
+/// One row of a dataset: the surrogate key, a value per column (null for NULL), the soft-delete mark, and — in answers
+/// to a search by distance — its distance in metres.
+/// </summary>
+public sealed record DatasetRow(long Id, object?[] Values, DateTimeOffset? DeletedAt, double? DistanceMeters = null);
 
 public enum UploadMode { Create, Replace, Append }
 

@@ -3,6 +3,7 @@ using System.Data.Common;
 using System.Text;
 using System.Text.Json;
 using Analyzer.Datasets.Csv;
+using Analyzer.Datasets.Geography;
 using Analyzer.Storage;
 
 namespace Analyzer.Datasets;
@@ -14,7 +15,7 @@ namespace Analyzer.Datasets;
 /// </summary>
 public sealed class DatasetCatalog(Database database)
 {
-    private const string Columns = "name, columns, ddl, source_file, row_count, created_at, updated_at, version";
+    private const string Columns = "name, columns, ddl, source_file, row_count, created_at, updated_at, version, geo_lat, geo_lon, geo_point";
 
     /// <summary>Column lists parsed from the catalog's JSON, by dataset name, with the version they belong to.</summary>
     private readonly ConcurrentDictionary<string, (long Version, DatasetColumn[] Columns)> parsedColumns = new(StringComparer.Ordinal);
@@ -61,7 +62,8 @@ public sealed class DatasetCatalog(Database database)
                 reader.GetInt64(4),
                 RowValues.ReadTimestamp(reader, 5)!.Value,
                 RowValues.ReadTimestamp(reader, 6)!.Value,
-                version));
+                version,
+                reader.IsDBNull(8) ? null : new GeoColumns(reader.GetString(8), reader.GetString(9), reader.GetBoolean(10))));
         }
         return datasets;
     }
@@ -70,10 +72,11 @@ public sealed class DatasetCatalog(Database database)
     public async Task SaveAsync(DbSession session, Dataset dataset, CancellationToken cancellationToken)
     {
         await using var command = session.Command(
-            "INSERT INTO datasets (name, columns, ddl, source_file, row_count, created_at, updated_at, version)"
-            + $" VALUES (@name, {database.Dialect.Json("@columns")}, @ddl, @source_file, @row_count, @created_at, @updated_at, @version)"
+            "INSERT INTO datasets (name, columns, ddl, source_file, row_count, created_at, updated_at, version, geo_lat, geo_lon, geo_point)"
+            + $" VALUES (@name, {database.Dialect.Json("@columns")}, @ddl, @source_file, @row_count, @created_at, @updated_at, @version, @geo_lat, @geo_lon, @geo_point)"
             + " ON CONFLICT (name) DO UPDATE SET columns = excluded.columns, ddl = excluded.ddl, source_file = excluded.source_file,"
-            + " row_count = excluded.row_count, created_at = excluded.created_at, updated_at = excluded.updated_at, version = excluded.version");
+            + " row_count = excluded.row_count, created_at = excluded.created_at, updated_at = excluded.updated_at, version = excluded.version,"
+            + " geo_lat = excluded.geo_lat, geo_lon = excluded.geo_lon, geo_point = excluded.geo_point");
         command.AddParameter("@name", dataset.Name);
         command.AddParameter("@columns", ColumnsJson(dataset.Columns));
         command.AddParameter("@ddl", dataset.Ddl);
@@ -82,6 +85,9 @@ public sealed class DatasetCatalog(Database database)
         command.AddParameter("@created_at", database.Dialect.ToParameter(dataset.CreatedAt));
         command.AddParameter("@updated_at", database.Dialect.ToParameter(dataset.UpdatedAt));
         command.AddParameter("@version", dataset.Version);
+        command.AddParameter("@geo_lat", (object?)dataset.Geo?.Lat ?? DBNull.Value);
+        command.AddParameter("@geo_lon", (object?)dataset.Geo?.Lon ?? DBNull.Value);
+        command.AddParameter("@geo_point", database.Dialect.ToParameter(dataset.Geo?.Point ?? false));
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 

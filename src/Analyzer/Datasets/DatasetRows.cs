@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Globalization;
+using Analyzer.Datasets.Geography;
 using Analyzer.Storage;
 
 namespace Analyzer.Datasets;
@@ -12,7 +13,8 @@ public sealed record RowQuery(
     long? After,
     long Offset,
     int Limit,
-    bool IncludeDeleted);
+    bool IncludeDeleted,
+    Near? Near = null);
 
 /// <summary>
 /// Opens the rows of one dataset for reading or writing. Both hold the dataset's lock shared (on PostgreSQL;
@@ -20,7 +22,7 @@ public sealed record RowQuery(
 /// until the end: an upload that replaces or drops the dataset waits, and a request that waited sees the
 /// new entry or none — never SQL built from a stale column list.
 /// </summary>
-public sealed class DatasetRows(Database database, DatasetCatalog catalog, TimeProvider time)
+public sealed class DatasetRows(Database database, DatasetCatalog catalog, Spatial spatial, TimeProvider time)
 {
     public Task<RowsTransaction> BeginReadAsync(string name, CancellationToken cancellationToken) =>
         BeginAsync(name, write: false, cancellationToken);
@@ -37,7 +39,8 @@ public sealed class DatasetRows(Database database, DatasetCatalog catalog, TimeP
         try
         {
             var dataset = await catalog.GetAsync(session, name, cancellationToken);
-            return new RowsTransaction(session, dataset, database.Dialect, catalog, time);
+            var postGis = dataset?.Geo is { Point: true } && await spatial.UsesPostGisAsync(cancellationToken);
+            return new RowsTransaction(session, dataset, database.Dialect, catalog, time, postGis);
         }
         catch
         {
@@ -50,9 +53,9 @@ public sealed class DatasetRows(Database database, DatasetCatalog catalog, TimeP
 /// <summary>
 /// The rows of one dataset within one transaction (see <see cref="DatasetRows"/>). <see cref="Dataset"/> is
 /// null when there is no such dataset. Changes take effect at <see cref="CommitAsync"/>; a change that
-/// finds no row changes nothing.
+/// finds no row changes nothing. Searches by distance use PostGIS when <paramref name="postGis"/> (see <see cref="NearSql"/>).
 /// </summary>
-public sealed class RowsTransaction(DbSession session, Dataset? dataset, SqlDialect dialect, DatasetCatalog catalog, TimeProvider time) : IAsyncDisposable
+public sealed class RowsTransaction(DbSession session, Dataset? dataset, SqlDialect dialect, DatasetCatalog catalog, TimeProvider time, bool postGis = false) : IAsyncDisposable
 {
     public Dataset? Dataset { get; } = dataset;
 
@@ -69,14 +72,16 @@ public sealed class RowsTransaction(DbSession session, Dataset? dataset, SqlDial
 
     public ValueTask DisposeAsync() => Session.DisposeAsync();
 
-    private DatasetRow ReadRow(DbDataReader reader)
+    /// <summary>A row of <see cref="SelectRow"/>, and its distance when the query added one after deleted_at.</summary>
+    private DatasetRow ReadRow(DbDataReader reader, bool withDistance = false)
     {
         var values = new object?[Current.Columns.Count];
         for (var i = 0; i < values.Length; i++)
         {
             values[i] = RowValues.Read(reader, i + 1, Current.Columns[i].Type);
         }
-        return new DatasetRow(reader.GetInt64(0), values, RowValues.ReadTimestamp(reader, values.Length + 1));
+        return new DatasetRow(reader.GetInt64(0), values, RowValues.ReadTimestamp(reader, values.Length + 1),
+            withDistance ? reader.GetDouble(values.Length + 2) : null);
     }
 
     /// <summary>One page of rows, plus whether more follow.</summary>
@@ -101,6 +106,13 @@ public sealed class RowsTransaction(DbSession session, Dataset? dataset, SqlDial
                 command.AddParameter($"@f{i}", dialect.ToParameter(value));
             }
         }
+        var distance = "";
+        if (query.Near is { } near)
+        {
+            var (nearConditions, distanceSql) = NearSql.Build(dialect, Current.Geo ?? throw new InvalidOperationException("the dataset is not geographic"), postGis, near, command);
+            conditions.AddRange(nearConditions);
+            distance = ", " + distanceSql + " AS \"distance_m\"";
+        }
         if (query.After is { } after)
         {
             conditions.Add(query.Descending ? "\"id\" < @after" : "\"id\" > @after");
@@ -109,8 +121,9 @@ public sealed class RowsTransaction(DbSession session, Dataset? dataset, SqlDial
         var direction = query.Descending ? "DESC" : "ASC";
         var order = query.OrderBy is { } orderBy
             ? $"{Ddl.Quote(orderBy.Name)} {direction}{dialect.NullsAsSmallest(query.Descending)}, \"id\" {direction}"
+            : query.Near is not null ? "\"distance_m\", \"id\""
             : $"\"id\" {direction}";
-        command.CommandText = SelectRow
+        command.CommandText = $"SELECT \"id\", {Ddl.ColumnList(Current.Columns)}, \"deleted_at\"{distance} FROM {Table}"
             + (conditions.Count > 0 ? " WHERE " + string.Join(" AND ", conditions) : "")
             + $" ORDER BY {order} LIMIT @limit OFFSET @offset";
         command.AddParameter("@limit", query.Limit + 1);
@@ -119,7 +132,7 @@ public sealed class RowsTransaction(DbSession session, Dataset? dataset, SqlDial
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            rows.Add(ReadRow(reader));
+            rows.Add(ReadRow(reader, query.Near is not null));
         }
         var more = rows.Count > query.Limit;
         if (more)
@@ -127,6 +140,53 @@ public sealed class RowsTransaction(DbSession session, Dataset? dataset, SqlDial
             rows.RemoveAt(rows.Count - 1);
         }
         return (rows, more);
+    }
+
+    /// <summary>
+    /// For each centre, the rows not deleted within <paramref name="meters"/> of it, nearest first (then by id), each with
+    /// its distance: one statement per 500 centres (see <see cref="NearSql.BuildMany"/>).
+    /// </summary>
+    public async Task<IReadOnlyList<IReadOnlyList<DatasetRow>>> ReadNearManyAsync(IReadOnlyList<(double Lat, double Lon)> centres, double meters, CancellationToken cancellationToken)
+    {
+        var geo = Current.Geo ?? throw new InvalidOperationException("the dataset is not geographic");
+        var found = centres.Select(_ => new List<DatasetRow>()).ToArray();
+        foreach (var chunk in Enumerable.Range(0, centres.Count).Chunk(500))
+        {
+            await using var command = Session.Command("");
+            var (with, conditions, distance) = NearSql.BuildMany(dialect, geo, postGis, [.. chunk.Select(i => centres[i])], meters, command);
+            var columns = string.Join(", ", Current.Columns.Select(c => "\"t\"." + Ddl.Quote(c.Name)));
+            command.CommandText = $"{with} SELECT \"centres\".\"centre\", \"t\".\"id\", {columns}, \"t\".\"deleted_at\", {distance} AS \"distance_m\""
+                + $" FROM \"centres\" JOIN {Table} AS \"t\" ON {string.Join(" AND ", conditions)} WHERE \"t\".\"deleted_at\" IS NULL"
+                + " ORDER BY \"centres\".\"centre\", \"distance_m\", \"t\".\"id\"";
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var centre = chunk[reader.GetInt32(0)];
+                var values = new object?[Current.Columns.Count];
+                for (var i = 0; i < values.Length; i++)
+                {
+                    values[i] = RowValues.Read(reader, i + 2, Current.Columns[i].Type);
+                }
+                found[centre].Add(new DatasetRow(reader.GetInt64(1), values, null, reader.GetDouble(values.Length + 3)));
+            }
+        }
+        return found;
+    }
+
+    /// <summary>The text of <paramref name="key"/> and the coordinates of every row not deleted that has all three.</summary>
+    public async Task<IReadOnlyList<(string Key, double Lat, double Lon)>> ReadCoordinatesAsync(DatasetColumn key, CancellationToken cancellationToken)
+    {
+        var geo = Current.Geo ?? throw new InvalidOperationException("the dataset is not geographic");
+        var (column, lat, lon) = (Ddl.Quote(key.Name), Ddl.Quote(geo.Lat), Ddl.Quote(geo.Lon));
+        await using var command = Session.Command(
+            $"SELECT {column}, {lat}, {lon} FROM {Table} WHERE \"deleted_at\" IS NULL AND {column} IS NOT NULL AND {lat} IS NOT NULL AND {lon} IS NOT NULL");
+        var rows = new List<(string, double, double)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add((reader.GetString(0), Convert.ToDouble(reader.GetValue(1), CultureInfo.InvariantCulture), Convert.ToDouble(reader.GetValue(2), CultureInfo.InvariantCulture)));
+        }
+        return rows;
     }
 
     public async Task<DatasetRow?> ReadRowAsync(long id, CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using Analyzer.Datasets.Csv;
+using Analyzer.Datasets.Geography;
 using Analyzer.Storage;
 
 namespace Analyzer.Datasets;
@@ -8,14 +9,18 @@ public enum UploadStatus { Created, AlreadyExists, NotCompatible }
 public sealed record UploadOutcome(UploadStatus Status, Dataset? Dataset = null, string? Problem = null);
 
 /// <summary>Loads a scanned CSV file as a dataset: created, replaced or appended to, in one transaction.</summary>
-public sealed class DatasetUploads(Database database, DatasetCatalog catalog, TimeProvider time)
+public sealed class DatasetUploads(Database database, DatasetCatalog catalog, Spatial spatial, TimeProvider time)
 {
     /// <summary>
     /// Creates (or replaces, or appends to) a dataset from a scanned CSV file under the dataset's exclusive
-    /// lock: the table, its rows and its catalog entry all appear, or nothing does.
+    /// lock: the table, its rows and its catalog entry all appear, or nothing does. <paramref name="coordinates"/> makes a
+    /// new table geographic (<see cref="GeoColumns.Choose"/>); appended rows keep the existing table's coordinates. A
+    /// coordinate out of range is a <see cref="CsvFormatException"/> naming its line.
     /// </summary>
-    public async Task<UploadOutcome> UploadAsync(string name, string? sourceFile, CsvTable csv, Stream file, UploadMode mode, CancellationToken cancellationToken)
+    public async Task<UploadOutcome> UploadAsync(
+        string name, string? sourceFile, CsvTable csv, Stream file, UploadMode mode, CancellationToken cancellationToken, (string Lat, string Lon)? coordinates = null)
     {
+        var postGis = coordinates is not null && await spatial.UsesPostGisAsync(cancellationToken);
         await using var session = await database.BeginWriteAsync(ResourceLock.Dataset(name), cancellationToken);
         var existing = await catalog.GetAsync(session, name, cancellationToken);
         if (existing is not null && mode == UploadMode.Create)
@@ -31,7 +36,8 @@ public sealed class DatasetUploads(Database database, DatasetCatalog catalog, Ti
             {
                 return new UploadOutcome(UploadStatus.NotCompatible, Problem: problem);
             }
-            var appended = await LoadAsync(session, existing.Name, existing.Columns, csv.ReadRowsAs(file, [.. existing.Columns.Select(c => c.Type)], cancellationToken), cancellationToken);
+            var appended = await LoadAsync(session, existing.Name, existing.Columns,
+                csv.ReadRowsAs(file, [.. existing.Columns.Select(c => c.Type)], cancellationToken, existing.Geo?.RowCheck(existing.Columns)), cancellationToken);
             dataset = existing with { RowCount = existing.RowCount + appended, UpdatedAt = now };
         }
         else
@@ -41,10 +47,11 @@ public sealed class DatasetUploads(Database database, DatasetCatalog catalog, Ti
                 await catalog.DropAsync(session, name, cancellationToken);
             }
             var columns = csv.Columns.Select(c => new DatasetColumn(c.Name, c.Type, c.Nullable)).ToArray();
-            var ddl = Ddl.CreateTable(database.Dialect, name, columns);
+            var geo = coordinates is var (lat, lon) ? new GeoColumns(lat, lon, postGis) : null;
+            var ddl = Ddl.CreateTable(database.Dialect, name, columns, geo);
             await session.ExecuteAsync(ddl, cancellationToken);
-            var rows = await LoadAsync(session, name, columns, csv.ReadRows(file, cancellationToken), cancellationToken);
-            dataset = new Dataset(name, columns, ddl, sourceFile, rows, existing?.CreatedAt ?? now, now, DatasetCatalog.NewVersion());
+            var rows = await LoadAsync(session, name, columns, csv.ReadRows(file, cancellationToken, geo?.RowCheck(columns)), cancellationToken);
+            dataset = new Dataset(name, columns, ddl, sourceFile, rows, existing?.CreatedAt ?? now, now, DatasetCatalog.NewVersion(), geo);
         }
         await catalog.SaveAsync(session, dataset, cancellationToken);
         await session.CommitAsync(cancellationToken);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Analyzer.Datasets.Csv;
+using Analyzer.Datasets.Geography;
 using Analyzer.Auth;
 using Analyzer.Docs;
 using Analyzer.Imports;
@@ -22,6 +23,7 @@ public static class DatasetsApi
         .AddSingleton<DatasetRows>()
         .AddSingleton<DatasetConfirmations>()
         .AddSingleton<UploadSpool>()
+        .AddTownAirports()
         .AddHostedService(provider => provider.GetRequiredService<UploadSpool>())
         .AddSingleton<IPurge>(provider => provider.GetRequiredService<DatasetConfirmations>());
 
@@ -34,6 +36,7 @@ public static class DatasetsApi
         var rows = datasets.MapGroup("/{name}/rows").DocumentsParameters(DatasetParameters.RowId);
         rows.MapRows();
         app.MapConfirmations(rows);
+        app.MapTownAirports();
         return datasets;
     }
 
@@ -67,6 +70,17 @@ public static class DatasetsApi
         }
         writer.WriteEndArray();
         writer.WriteNumber("row_count"u8, dataset.RowCount);
+        if (dataset.Geo is { } geo)
+        {
+            writer.WriteStartObject("geo"u8);
+            writer.WriteString("lat"u8, geo.Lat);
+            writer.WriteString("lon"u8, geo.Lon);
+            writer.WriteEndObject();
+        }
+        else
+        {
+            writer.WriteNull("geo"u8);
+        }
         writer.WriteString("ddl"u8, dataset.Ddl);
         writer.WriteString("source_file"u8, dataset.SourceFile);
         writer.WriteString("created_at"u8, RowValues.FormatTimestamp(dataset.CreatedAt));

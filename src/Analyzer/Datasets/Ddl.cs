@@ -1,5 +1,6 @@
 using System.Text;
 using Analyzer.Datasets.Csv;
+using Analyzer.Datasets.Geography;
 using Analyzer.Storage;
 
 namespace Analyzer.Datasets;
@@ -9,7 +10,11 @@ public static class Ddl
 {
     public static string Quote(string identifier) => SqlDialect.Quote(identifier);
 
-    public static string CreateTable(SqlDialect dialect, string table, IReadOnlyList<DatasetColumn> columns)
+    /// <summary>
+    /// CREATE TABLE, and for a geographic dataset (<paramref name="geo"/>) its PostGIS column and its indexes (see
+    /// <see cref="NearSql"/>), one statement after the other.
+    /// </summary>
+    public static string CreateTable(SqlDialect dialect, string table, IReadOnlyList<DatasetColumn> columns, GeoColumns? geo = null)
     {
         var sql = new StringBuilder();
         sql.Append("CREATE TABLE ").Append(dialect.DatasetTable(table)).Append(" (\n");
@@ -27,8 +32,19 @@ public static class Ddl
             }
             sql.Append(",\n");
         }
-        sql.Append("    ").Append(Quote("deleted_at")).Append(' ').Append(dialect.TimestampType).Append('\n');
-        sql.Append(')').Append(dialect.TableOptions);
+        sql.Append("    ").Append(Quote("deleted_at")).Append(' ').Append(dialect.TimestampType);
+        if (geo is { Point: true })
+        {
+            sql.Append(",\n    ").Append(NearSql.PointColumnDefinition(geo));
+        }
+        sql.Append('\n').Append(')').Append(dialect.TableOptions);
+        if (geo is not null)
+        {
+            foreach (var statement in NearSql.TableStatements(dialect, table, geo))
+            {
+                sql.Append(";\n").Append(statement);
+            }
+        }
         return sql.ToString();
     }
 

@@ -115,6 +115,10 @@ public static class RowValues
 
     private static void CheckRequired(Dataset dataset, Dictionary<string, object?> values, Required required, ValidationErrors errors)
     {
+        if (required != Required.Nothing)
+        {
+            dataset.Geo?.CheckRange(values, errors);
+        }
         if (required == Required.EveryNotNullColumn)
         {
             foreach (var column in dataset.Columns.Where(c => !c.Nullable && !values.ContainsKey(c.Name)))
@@ -210,8 +214,15 @@ public static class RowValues
         }
         writer.WritePropertyName("deleted_at"u8);
         WriteValue(writer, row.DeletedAt);
+        if (row.DistanceMeters is { } meters)
+        {
+            writer.WriteNumber("distance_km"u8, Kilometers(meters));
+        }
         writer.WriteEndObject();
     }
+
+    /// <summary>A distance in kilometres as answers give it: to the millimetre.</summary>
+    public static double Kilometers(double meters) => Math.Round(meters / 1000, 6, MidpointRounding.AwayFromZero);
 
     public static object? Read(DbDataReader reader, int ordinal, ColumnType type)
     {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Analyzer.Auth;
+using Analyzer.Datasets.Geography;
 using Analyzer.Docs;
 using Analyzer.Imports;
 using Analyzer.Web;
@@ -20,10 +21,20 @@ public static class RowsApi
     {
         rows.MapGet("", ListRows).WithName("ListRows").WithSummary("Rows, filtered, ordered and paginated")
             .WithDescription("Rows in id order unless order_by says otherwise, limit at a time; next links to the following page. " +
-                "Any query parameter other than limit, offset, after, order_by and include_deleted is a filter col=value on a column. " +
-                "Rows flagged deleted are left out unless include_deleted=true.")
+                "Any query parameter other than limit, offset, after, order_by, include_deleted, near and within_km is a filter col=value on a column. " +
+                "Rows flagged deleted are left out unless include_deleted=true. On a geographic dataset (its geo names the coordinate columns), " +
+                "near=LAT,LON&within_km=KM keeps the rows within that great-circle distance (sphere of radius 6,370,986 m, as ST_DistanceSphere), " +
+                "nearest first unless order_by is given, each with distance_km; page them with offset.")
             .DocumentsParameters(DatasetParameters.ListRows)
             .ProducesContract(StatusCodes.Status200OK, DatasetSchemas.RowPage, "A page of rows.", DatasetExamples.RowPage)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        rows.MapGet("/{id:id}/nearby", ListNearbyRows).WithName("ListNearbyRows").WithSummary("Rows within a radius of a row, nearest first")
+            .WithDescription("For a geographic dataset: the rows within within_km of this row's coordinates (the row itself included, at distance 0), " +
+                "ordered by distance, each with distance_km; limit, offset, include_deleted, order_by and col=value filters work as in GET rows. " +
+                "Distances are great-circle distances on a sphere of radius 6,370,986 m, as PostGIS's ST_DistanceSphere measures.")
+            .DocumentsParameters(DatasetParameters.Nearby)
+            .ProducesContract(StatusCodes.Status200OK, DatasetSchemas.RowPage, "A page of rows, each with distance_km.", DatasetExamples.NearbyPage)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);
         rows.MapPut("", CreateRow).WithName("CreateRow").WithSummary("Create a row from a JSON object")
@@ -67,7 +78,7 @@ public static class RowsApi
             .ProducesProblem(StatusCodes.Status404NotFound);
     }
 
-    private static readonly string[] ListParameters = ["limit", "offset", "after", "order_by", "include_deleted"];
+    private static readonly string[] ListParameters = ["limit", "offset", "after", "order_by", "include_deleted", "near", "within_km"];
 
     private static async Task<Results<WrittenJson, ValidationProblem, ProblemHttpResult>> ListRows(
         string name, HttpRequest request, DatasetRows store, CancellationToken cancellationToken)
@@ -77,8 +88,37 @@ public static class RowsApi
         {
             return DatasetsApi.DatasetNotFound(name);
         }
-        var query = request.Query;
         var errors = new ValidationErrors();
+        var near = NearParameters.Read(dataset, request.Query, errors);
+        return await PageAsync(request, transaction, dataset, near, errors, cancellationToken);
+    }
+
+    private static async Task<Results<WrittenJson, ValidationProblem, ProblemHttpResult>> ListNearbyRows(
+        string name, long id, HttpRequest request, DatasetRows store, CancellationToken cancellationToken)
+    {
+        await using var transaction = await store.BeginReadAsync(name, cancellationToken);
+        if (transaction.Dataset is not { } dataset)
+        {
+            return DatasetsApi.DatasetNotFound(name);
+        }
+        if (await transaction.ReadRowAsync(id, cancellationToken) is not { } row)
+        {
+            return DatasetsApi.RowNotFound(name, id);
+        }
+        var errors = new ValidationErrors();
+        if (request.Query.ContainsKey("near"))
+        {
+            errors.Add("near", "the row is the centre here: use GET /datasets/{name}/rows?near=LAT,LON for another point");
+        }
+        var near = NearParameters.AroundRow(dataset, row, request.Query, errors);
+        return await PageAsync(request, transaction, dataset, near, errors, cancellationToken);
+    }
+
+    /// <summary>A page of rows by the query's parameters (and, when <paramref name="near"/> is given, by distance from it).</summary>
+    private static async Task<Results<WrittenJson, ValidationProblem, ProblemHttpResult>> PageAsync(
+        HttpRequest request, RowsTransaction transaction, Dataset dataset, Near? near, ValidationErrors errors, CancellationToken cancellationToken)
+    {
+        var query = request.Query;
         var limit = Number(query, "limit", 100, 1, 10_000, errors);
         var offset = Number(query, "offset", 0, 0, long.MaxValue, errors);
         long? after = query.ContainsKey("after") ? Number(query, "after", 0, 0, long.MaxValue, errors) : null;
@@ -106,6 +146,10 @@ public static class RowsApi
         {
             errors.Add("after", "keyset pagination (after=id) goes by id: use it without offset and without order_by on a column");
         }
+        else if (after is not null && near is not null)
+        {
+            errors.Add("after", "rows near a point come by distance: page them with offset, not after");
+        }
         var filterValues = RowValues.FromText(dataset,
             query.Where(q => !ListParameters.Contains(q.Key)).Select(q => KeyValuePair.Create(q.Key, q.Value.ToString())),
             Required.Nothing, errors);
@@ -116,7 +160,7 @@ public static class RowsApi
 
         var rowQuery = new RowQuery(
             [.. filterValues.Select(f => (dataset.Column(f.Key)!, f.Value))],
-            orderBy, descending, after, offset, (int)limit, includeDeleted);
+            orderBy, descending, after, offset, (int)limit, includeDeleted, near);
         var (rows, more) = await transaction.ReadPageAsync(rowQuery, cancellationToken);
         var next = more ? NextPage(request, rowQuery, rows[^1].Id) : null;
         return new WrittenJson(StatusCodes.Status200OK, writer =>
@@ -135,7 +179,7 @@ public static class RowsApi
     private static string NextPage(HttpRequest request, RowQuery query, long lastId)
     {
         var parameters = request.Query.Where(q => q.Key is not ("after" or "offset")).ToDictionary(q => q.Key, q => q.Value.ToString());
-        if (query.OrderBy is null)
+        if (query.OrderBy is null && query.Near is null)
         {
             parameters["after"] = lastId.ToString(CultureInfo.InvariantCulture);
         }

@@ -1,5 +1,6 @@
 using Analyzer.Auth;
 using Analyzer.Datasets.Csv;
+using Analyzer.Datasets.Geography;
 using Analyzer.Docs;
 using Analyzer.Imports;
 using Analyzer.Web;
@@ -42,7 +43,8 @@ public static class UploadApi
     private static async Task<IResult> Upload(
         HttpRequest request, DatasetUploads uploads, IOptions<DatasetsOptions> options, CancellationToken cancellationToken,
         [FromQuery] string? name, [FromQuery] string? delimiter, [FromQuery] string? header, [FromQuery] string? columns,
-        [FromQuery(Name = "null")] string? nullMarker, [FromQuery] string? mode, [FromQuery(Name = "decimal")] string? decimalMark)
+        [FromQuery(Name = "null")] string? nullMarker, [FromQuery] string? mode, [FromQuery(Name = "decimal")] string? decimalMark,
+        [FromQuery] string? lat, [FromQuery] string? lon)
     {
         var errors = new ValidationErrors();
         char? separator = null;
@@ -116,8 +118,13 @@ public static class UploadApi
                 {
                     return DatasetsApi.Invalid("file", tooWide);
                 }
+                var coordinates = GeoColumns.Choose(csv.Columns, lat, lon, errors);
+                if (!errors.IsEmpty)
+                {
+                    return Problems.Invalid(errors, "Nothing was uploaded: fix the query parameters listed in errors.");
+                }
                 upload.File.Position = 0;
-                var outcome = await uploads.UploadAsync(tableName!, upload.FileName, csv, upload.File, uploadMode!.Value, cancellationToken);
+                var outcome = await uploads.UploadAsync(tableName!, upload.FileName, csv, upload.File, uploadMode!.Value, cancellationToken, coordinates);
                 return outcome.Status switch
                 {
                     UploadStatus.Created => new WrittenJson(StatusCodes.Status201Created, w => DatasetsApi.WriteDataset(w, outcome.Dataset!), $"/datasets/{tableName}"),

@@ -36,8 +36,11 @@ public static class DatasetExamples
 
     private const string CreatedAt = "2026-11-21T12:00:00Z";
 
-    /// <summary>The DDL of the example dataset, as PostgreSQL writes it.</summary>
-    public static string DdlText() => Datasets.Ddl.CreateTable(SqlDialect.Postgres, Name, Columns);
+    /// <summary>The example dataset is geographic: latitude and longitude are float columns so named.</summary>
+    private static readonly Datasets.Geography.GeoColumns Geo = new("latitude", "longitude", Point: false);
+
+    /// <summary>The DDL of the example dataset, as PostgreSQL without PostGIS writes it (with PostGIS, a geo_point column and its GiST index follow).</summary>
+    public static string DdlText() => Datasets.Ddl.CreateTable(SqlDialect.Postgres, Name, Columns, Geo);
 
     public static JsonNode Csv() => JsonValue.Create(AirportsCsv);
 
@@ -53,6 +56,7 @@ public static class DatasetExamples
             ["nullable"] = c.Nullable,
         })]),
         ["row_count"] = 4,
+        ["geo"] = new JsonObject { ["lat"] = Geo.Lat, ["lon"] = Geo.Lon },
         ["ddl"] = DdlText(),
         ["source_file"] = null, // uploaded as a text/csv body, as in the example request
         ["created_at"] = CreatedAt,
@@ -84,6 +88,14 @@ public static class DatasetExamples
         ["data"] = new JsonArray(Goroka(), StAnthony()),
         ["next"] = "/datasets/airports/rows?limit=2&after=2",
     };
+
+    /// <summary>GET rows/1/nearby?within_km=100: of the four airports only Goroka itself is that close.</summary>
+    public static JsonNode NearbyPage()
+    {
+        var goroka = Goroka();
+        goroka["distance_km"] = 0.0;
+        return new JsonObject { ["data"] = new JsonArray(goroka), ["next"] = null };
+    }
 
     /// <summary>The body of PUT rows: Madang Airport, the second line of airports.dat.</summary>
     public static JsonNode NewRow() => Row("""

@@ -95,6 +95,12 @@ public static class DatasetParameters
             "create: a new dataset (a name already taken is 409); replace: drop the dataset and load the file anew; " +
             "append: add the rows to the dataset (its columns must match, else 400). replace and append create a dataset that does not exist.",
             () => Enum("create", "create", "replace", "append")),
+        new("lat", ParameterLocation.Query,
+            "The latitude column (its name in the file or as normalised), with lon=: makes the dataset geographic. Without both, float columns " +
+            "named latitude or lat and longitude, lon or lng (any case) are chosen. A column that does not exist or is not numeric is 400; " +
+            "so is a value outside -90..90 (naming its line).", () => Text()),
+        new("lon", ParameterLocation.Query,
+            "The longitude column, with lat=; values must be from -180 to 180.", () => Text()),
     ];
 
     // ---- rows ----
@@ -111,6 +117,13 @@ public static class DatasetParameters
         new("order_by", ParameterLocation.Query,
             "The column to order by, ascending (col) or descending (-col); id by default. Ties are broken by id.", () => Text("^-?[a-z][a-z0-9_]*$")),
         new("include_deleted", ParameterLocation.Query, "true also lists the rows flagged deleted.", () => Flag(false)),
+        new("near", ParameterLocation.Query,
+            "LAT,LON in degrees (37.773972,-122.43129), with within_km, on a geographic dataset: only the rows within within_km of that point, " +
+            "nearest first (unless order_by), each with distance_km; not with after (page with offset). On a dataset that is not geographic, 400.",
+            () => Text()),
+        new("within_km", ParameterLocation.Query,
+            "The radius of near= in kilometres: a number, 0 or more (83 for the seed's question). Required with near, refused without it.",
+            WithinKm),
         new("filters", ParameterLocation.Query,
             "Any other parameter col=value keeps the rows whose column equals the value, compared as the column's type " +
             "(altitude=5282, iata=GKA; an empty value matches NULL). Several filters must all hold. An unknown column, or a value " +
@@ -119,6 +132,20 @@ public static class DatasetParameters
             FreeFormObject = true,
             Example = DatasetExamples.Filter,
         },
+    ];
+
+    private static OpenApiSchema WithinKm() => new() { Type = JsonSchemaType.Number, Minimum = "0" };
+
+    /// <summary>GET rows/{id}/nearby: the radius, and the listing's own parameters.</summary>
+    public static readonly ContractParameter[] Nearby =
+    [
+        new("within_km", ParameterLocation.Query,
+            "The radius in kilometres around the row's coordinates: a number, 0 or more. Required.", WithinKm)
+        {
+            Required = true,
+            Example = () => JsonValue.Create(100),
+        },
+        .. ListRows.Where(p => p.Name is not ("near" or "within_km" or "after")),
     ];
 
     public static readonly ContractParameter Purge = new("purge", ParameterLocation.Query,

@@ -76,10 +76,25 @@ public static class DatasetSchemas
                 Description = "The CSV's columns in order (without id and deleted_at).",
             },
             ["row_count"] = ContractSchemas.Integer("Rows in the table, deleted ones included.", minimum: "0", format: "int64"),
+            ["geo"] = new OpenApiSchema
+            {
+                Type = JsonSchemaType.Object | JsonSchemaType.Null,
+                Description = "The coordinate columns of a geographic dataset (degrees, WGS 84): chosen at upload with lat= and lon=, else float " +
+                    "columns named latitude/lat and longitude/lon/lng. null: the dataset is not geographic (no near= or nearby searches).",
+                Properties = new Dictionary<string, IOpenApiSchema>
+                {
+                    ["lat"] = Identifier("The latitude column: values from -90 to 90 (or NULL)."),
+                    ["lon"] = Identifier("The longitude column: values from -180 to 180 (or NULL)."),
+                },
+                Required = new HashSet<string> { "lat", "lon" },
+                AdditionalPropertiesAllowed = false,
+            },
             ["ddl"] = new OpenApiSchema
             {
                 Type = JsonSchemaType.String,
-                Description = "The CREATE TABLE statement that created the table, in the dialect of the database (PostgreSQL or SQLite).",
+                Description = "The CREATE TABLE statement that created the table, in the dialect of the database (PostgreSQL or SQLite); for a " +
+                    "geographic dataset followed by its index statements (a (lat, lon) index; with PostGIS also a generated geography(Point, 4326) " +
+                    "column geo_point and its GiST index).",
             },
             ["source_file"] = new OpenApiSchema
             {
@@ -89,7 +104,7 @@ public static class DatasetSchemas
             ["created_at"] = Timestamp("When the dataset was created, in UTC."),
             ["updated_at"] = Timestamp("When the dataset was last loaded (created, replaced or appended to), in UTC."),
         },
-        required: ["name", "columns", "row_count", "ddl", "source_file", "created_at", "updated_at"]));
+        required: ["name", "columns", "row_count", "geo", "ddl", "source_file", "created_at", "updated_at"]));
 
     public static readonly ContractSchema DatasetData = new("DatasetData", document => ContractSchemas.Data(
         "The dataset as now stored.", Dataset.Reference(document)));
@@ -114,6 +129,13 @@ public static class DatasetSchemas
             {
                 ["id"] = ContractSchemas.Integer("The row's surrogate key, given by the service.", minimum: "1", format: "int64"),
                 ["deleted_at"] = Timestamp("When the row was flagged deleted, in UTC; null while it is not.", nullable: true),
+                ["distance_km"] = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.Number,
+                    Minimum = "0",
+                    Description = "Only in searches by distance (near=, nearby): the great-circle distance from the centre in kilometres, to the " +
+                        "millimetre, on a sphere of radius 6,370,986 m (as PostGIS's ST_DistanceSphere).",
+                },
             },
             required: ["id", "deleted_at"]);
         schema.AdditionalPropertiesAllowed = true;

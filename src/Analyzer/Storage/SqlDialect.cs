@@ -87,6 +87,19 @@ public abstract partial class SqlDialect
     /// <summary>Table options after CREATE TABLE's closing parenthesis.</summary>
     public abstract string TableOptions { get; }
 
+    /// <summary>A parameter as a double precision value where its type cannot be inferred (a VALUES list).</summary>
+    public abstract string Double(string parameter);
+
+    /// <summary>The smaller of two numbers (PostgreSQL's LEAST, SQLite's two-argument min).</summary>
+    public abstract string Least(string a, string b);
+
+    /// <summary>
+    /// CREATE INDEX on a dataset's table; <paramref name="definition"/> follows the table name (<c>("lat", "lon")</c>,
+    /// <c>USING GIST (...)</c>). PostgreSQL names the index itself (unique within the datasets' schema); SQLite needs
+    /// a name, made of the table's and <paramref name="suffix"/>.
+    /// </summary>
+    public abstract string CreateDatasetIndex(string dataset, string suffix, string definition);
+
     /// <summary>
     /// Quotes an identifier. Dataset and column names are normalised to <c>[a-z0-9_]</c> before they get
     /// here; anything else is a bug, not input, so it throws.
@@ -132,6 +145,10 @@ public abstract partial class SqlDialect
         public override string IdentityKey(string column) => $"{column} bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY";
         public override string BooleanCheck(string column) => "";
         public override string TableOptions => "";
+        public override string Least(string a, string b) => $"LEAST({a}, {b})";
+        public override string Double(string parameter) => $"CAST({parameter} AS double precision)";
+        public override string CreateDatasetIndex(string dataset, string suffix, string definition) =>
+            $"CREATE INDEX ON {DatasetTable(dataset)} {definition}";
     }
 
     private sealed class SqliteDialect : SqlDialect
@@ -172,6 +189,10 @@ public abstract partial class SqlDialect
         public override string BooleanCheck(string column) => $" CHECK ({column} IN (0, 1))";
         /// <summary>STRICT: SQLite checks every value against the column's type, as PostgreSQL does.</summary>
         public override string TableOptions => " STRICT";
+        public override string Least(string a, string b) => $"min({a}, {b})";
+        public override string Double(string parameter) => parameter;
+        public override string CreateDatasetIndex(string dataset, string suffix, string definition) =>
+            $"CREATE INDEX {Quote(suffix).Insert(1, $"datasets.{dataset}.")} ON {DatasetTable(dataset)} {definition}";
     }
 
     /// <summary>Ids as SQLite stores an id list: a JSON array of integers, <c>[1,2,3]</c>.</summary>

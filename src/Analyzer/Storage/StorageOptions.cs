@@ -28,6 +28,15 @@ public sealed class StorageOptions
     [ConfigurationKeyName("DB_WAIT"), Setting("Seconds to keep retrying at start while the database cannot be reached (0: try once)"), Range(0, int.MaxValue)]
     public int DbWaitSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// Geographic datasets use PostGIS (a geography column and a GiST index; ST_DWithin, ST_DistanceSphere) when the
+    /// PostgreSQL server has the extension; <c>off</c> forces the portable fallback (bounding box on a (lat, lon) index plus
+    /// haversine), which SQLite always uses. See <see cref="Spatial"/>.
+    /// </summary>
+    [ConfigurationKeyName("POSTGIS"), Setting("PostgreSQL: auto uses PostGIS for geographic datasets when the extension is available (created if permitted), off always uses the bounding-box and haversine fallback")]
+    [AllowedValues(Spatial.Auto, Spatial.Off)]
+    public string Postgis { get; set; } = Spatial.Auto;
+
     [ConfigurationKeyName("PURGE_INTERVAL_MINUTES"), Setting("Minutes between purges of expired confirmation links and stale revocations (0: never)"), Range(0, int.MaxValue)]
     public int PurgeIntervalMinutes { get; set; } = 60;
 }

@@ -14,6 +14,8 @@ public static class StorageServices
             return Open(options.Db, options.DbBusyTimeout);
         });
         services.AddSingleton<Migrator>();
+        services.AddSingleton<Spatial>();
+        services.AddHostedService<SpatialDetection>();
         services.AddHostedService<Housekeeping>();
         return services;
     }

@@ -6,6 +6,9 @@ namespace Analyzer.Tests.Infrastructure;
 /// <summary>Marks a test class whose tests need PostgreSQL.</summary>
 public interface IPostgresTests;
 
+/// <summary>Marks a test class whose tests need PostgreSQL with the PostGIS extension (skipped without it, unless ANALYZER_REQUIRE_PG=1).</summary>
+public interface IPostGisTests : IPostgresTests;
+
 /// <summary>
 /// A fact that is skipped, with the reason shown, when its class needs PostgreSQL and none can be
 /// started here — unless ANALYZER_REQUIRE_PG=1, where the fixture fails instead.
@@ -22,10 +25,10 @@ public sealed class BackendTheoryAttribute : TheoryAttribute;
 internal static class BackendSkip
 {
     public static string? Reason(ITestMethod method) =>
-        !PostgresCluster.Required
-        && typeof(IPostgresTests).IsAssignableFrom(method.TestClass.Class.ToRuntimeType())
-            ? PostgresCluster.UnavailableReason
-            : null;
+        PostgresCluster.Required ? null
+        : typeof(IPostGisTests).IsAssignableFrom(method.TestClass.Class.ToRuntimeType()) ? PostgresCluster.PostGisUnavailableReason
+        : typeof(IPostgresTests).IsAssignableFrom(method.TestClass.Class.ToRuntimeType()) ? PostgresCluster.UnavailableReason
+        : null;
 
     public static IXunitTestCase Skipped(IMessageSink sink, ITestFrameworkDiscoveryOptions options, ITestMethod method, string reason) =>
         new ReasonedSkippedTestCase(sink, options.MethodDisplayOrDefault(), options.MethodDisplayOptionsOrDefault(), method, reason);

@@ -49,6 +49,23 @@ public sealed class PostgresCluster
         return null;
     }
 
+    /// <summary>
+    /// Why tests of the PostGIS path cannot run here, or null: the server's share folder has no postgis extension
+    /// (Debian: apt-get install postgresql-15-postgis-3). An external server (ANALYZER_TEST_PG_URL) is trusted to have it.
+    /// </summary>
+    public static string? PostGisUnavailableReason { get; } = FindPostGisUnavailableReason();
+
+    private static string? FindPostGisUnavailableReason()
+    {
+        if (UnavailableReason is { } reason || !string.IsNullOrEmpty(ExternalUrl))
+        {
+            return UnavailableReason;
+        }
+        var version = Path.GetFileName(Path.GetDirectoryName(FindBinDirectory()!));
+        var control = $"/usr/share/postgresql/{version}/extension/postgis.control";
+        return File.Exists(control) ? null : $"PostGIS tests skipped: {control} is missing (apt-get install postgresql-{version}-postgis-3)";
+    }
+
     /// <summary>A fresh database cloned from the migrated template, as a postgresql:// URL.</summary>
     public async Task<string> CreateDatabaseAsync()
     {

@@ -14,7 +14,7 @@ public static class ColumnNames
     public const int MaxLength = 63;
 
     /// <summary>Columns every dataset table has; a CSV column with such a name gets a suffix (<c>id_2</c>).</summary>
-    public static readonly IReadOnlyList<string> ReservedColumnNames = ["id", "deleted_at"];
+    public static readonly IReadOnlyList<string> ReservedColumnNames = ["id", "deleted_at", Geography.GeoColumns.PointColumn];
 
     /// <summary>The name a dataset gets when its given name has no usable character.</summary>
     public const string DefaultTableName = "dataset";

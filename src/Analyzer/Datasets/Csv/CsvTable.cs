@@ -85,23 +85,24 @@ public sealed class CsvTable
     /// Reads are synchronous (the rows feed a database writer row by row); the enumeration stops with
     /// <see cref="OperationCanceledException"/> before the first record read after <paramref name="cancellationToken"/> is cancelled.
     /// </summary>
-    /// <exception cref="CsvFormatException">The file no longer matches the scan (it changed in between).</exception>
-    public IEnumerable<object?[]> ReadRows(Stream stream, CancellationToken cancellationToken = default) =>
-        ReadRows(stream, [.. Columns.Select(c => c.Type)], cancellationToken);
+    /// <exception cref="CsvFormatException">The file no longer matches the scan (it changed in between), or <paramref name="check"/> refused a row.</exception>
+    /// <param name="check">What a row's values must satisfy beyond their types: the reason it does not (the exception's detail, with the line), or null.</param>
+    public IEnumerable<object?[]> ReadRows(Stream stream, CancellationToken cancellationToken = default, Func<object?[], string?>? check = null) =>
+        ReadRows(stream, [.. Columns.Select(c => c.Type)], cancellationToken, check);
 
     /// <summary>
     /// Pass 2 for appending to an existing table: the values converted to that table's column types
     /// (<paramref name="types"/>, one per column), which the caller has checked each scanned type fits.
     /// </summary>
-    public IEnumerable<object?[]> ReadRowsAs(Stream stream, IReadOnlyList<ColumnType> types, CancellationToken cancellationToken = default)
+    public IEnumerable<object?[]> ReadRowsAs(Stream stream, IReadOnlyList<ColumnType> types, CancellationToken cancellationToken = default, Func<object?[], string?>? check = null)
     {
         ArgumentNullException.ThrowIfNull(types);
         return types.Count == Columns.Count
-            ? ReadRows(stream, types, cancellationToken)
+            ? ReadRows(stream, types, cancellationToken, check)
             : throw new ArgumentException($"{types.Count} types for {Columns.Count} columns", nameof(types));
     }
 
-    private IEnumerable<object?[]> ReadRows(Stream stream, IReadOnlyList<ColumnType> types, CancellationToken cancellationToken)
+    private IEnumerable<object?[]> ReadRows(Stream stream, IReadOnlyList<ColumnType> types, CancellationToken cancellationToken, Func<object?[], string?>? check)
     {
         ArgumentNullException.ThrowIfNull(stream);
         var tokenizer = CsvTokenizer.Open(stream, Dialect);
@@ -135,6 +136,10 @@ public sealed class CsvTable
                 row[i] = TypeInference.TryConvert(text, types[i], out var value)
                     ? value
                     : throw new CsvFormatException(record.Line, $"column {Columns[i].Name}: '{field.Value}' is not a {types[i].ToApiName()}; did the file change after it was scanned?");
+            }
+            if (check?.Invoke(row) is { } refused)
+            {
+                throw new CsvFormatException(record.Line, refused);
             }
             yield return row;
         }
