@@ -7,7 +7,9 @@ namespace Analyzer.Bench;
 
 /// <summary>What to generate: citizens 1..N, <paramref name="Relations"/> distinct pairs of different citizens.</summary>
 /// <param name="TextLength">0: natural lengths; else every town, street, building and name padded (or cut) to exactly this many characters.</param>
-public sealed record ImportSpec(int Citizens, int Relations, long Seed, int TextLength = 0);
+/// <param name="Links">Also the optional fields of issue 11 on every citizen: a channel (one of eight, or null for one in nine) and
+/// friends (as many distinct pairs as <paramref name="Relations"/>, chosen apart from them, so some are also relatives).</param>
+public sealed record ImportSpec(int Citizens, int Relations, long Seed, int TextLength = 0, bool Links = false);
 
 /// <summary>One citizen as generated (citizen_id = index + 1).</summary>
 public readonly record struct CitizenRow(
@@ -72,16 +74,20 @@ public sealed class GeneratedImport
         SkipValidation = true,
     };
 
+    private static readonly string?[] Channels = ["instagram", "vk", "telegram", "youtube", "tv", "радио", "наружная реклама", "друзья", null];
+
     private readonly int[] offsets;
     private readonly int[] relatives;
+    private readonly int[] friendOffsets;
+    private readonly int[] friends;
     private readonly string[] towns;
     private readonly string[] streets;
 
-    private GeneratedImport(ImportSpec spec, int[] offsets, int[] relatives)
+    private GeneratedImport(ImportSpec spec, (int[] Offsets, int[] Ids) relatives, (int[] Offsets, int[] Ids) friends)
     {
         Spec = spec;
-        this.offsets = offsets;
-        this.relatives = relatives;
+        (offsets, this.relatives) = relatives;
+        (friendOffsets, this.friends) = friends;
         towns = [.. Towns.Select(town => Pad(town, spec.TextLength))];
         streets = [.. Streets.Select(street => Pad(street, spec.TextLength))];
     }
@@ -105,15 +111,22 @@ public sealed class GeneratedImport
         {
             throw new ArgumentOutOfRangeException(nameof(spec), spec.Relations, $"{spec.Citizens} citizens have fewer than {spec.Relations} distinct pairs");
         }
-        var random = new SplitMix64(Mix(spec.Seed, -1));
-        var pairs = new HashSet<long>(spec.Relations);
-        var a = new int[spec.Relations];
-        var b = new int[spec.Relations];
-        var degree = new int[spec.Citizens + 1];
-        while (pairs.Count < spec.Relations)
+        return new GeneratedImport(spec, Pairs(spec.Citizens, spec.Relations, Mix(spec.Seed, -1)),
+            spec.Links ? Pairs(spec.Citizens, spec.Relations, Mix(spec.Seed, -2)) : (new int[spec.Citizens + 1], []));
+    }
+
+    /// <summary><paramref name="count"/> distinct pairs of different citizens, as each citizen's ascending citizen_ids (offsets into ids).</summary>
+    private static (int[] Offsets, int[] Ids) Pairs(int citizens, int count, ulong seed)
+    {
+        var random = new SplitMix64(seed);
+        var pairs = new HashSet<long>(count);
+        var a = new int[count];
+        var b = new int[count];
+        var degree = new int[citizens + 1];
+        while (pairs.Count < count)
         {
-            var x = random.Next(spec.Citizens);
-            var y = random.Next(spec.Citizens);
+            var x = random.Next(citizens);
+            var y = random.Next(citizens);
             if (x == y || !pairs.Add(((long)Math.Min(x, y) << 32) | (uint)Math.Max(x, y)))
             {
                 continue;
@@ -128,21 +141,27 @@ public sealed class GeneratedImport
             degree[i] += degree[i - 1];
         }
         var fill = (int[])degree.Clone();
-        var relatives = new int[spec.Relations * 2];
-        for (var i = 0; i < spec.Relations; i++)
+        var ids = new int[count * 2];
+        for (var i = 0; i < count; i++)
         {
-            relatives[fill[a[i]]++] = b[i] + 1;
-            relatives[fill[b[i]]++] = a[i] + 1;
+            ids[fill[a[i]]++] = b[i] + 1;
+            ids[fill[b[i]]++] = a[i] + 1;
         }
-        for (var i = 0; i < spec.Citizens; i++)
+        for (var i = 0; i < citizens; i++)
         {
-            Array.Sort(relatives, degree[i], degree[i + 1] - degree[i]);
+            Array.Sort(ids, degree[i], degree[i + 1] - degree[i]);
         }
-        return new GeneratedImport(spec, degree, relatives);
+        return (degree, ids);
     }
 
     /// <summary>The citizen_ids of citizen <paramref name="index"/>'s relatives (citizen_id = index + 1), ascending.</summary>
     public ReadOnlySpan<int> RelativesOf(int index) => relatives.AsSpan(offsets[index], offsets[index + 1] - offsets[index]);
+
+    /// <summary>The citizen_ids of citizen <paramref name="index"/>'s friends, ascending (none without <see cref="ImportSpec.Links"/>).</summary>
+    public ReadOnlySpan<int> FriendsOf(int index) => friends.AsSpan(friendOffsets[index], friendOffsets[index + 1] - friendOffsets[index]);
+
+    /// <summary>Citizen <paramref name="index"/>'s advertising channel (with <see cref="ImportSpec.Links"/>), from (seed, index) apart from its other fields.</summary>
+    public string? ChannelOf(int index) => Channels[new SplitMix64(Mix(Spec.Seed ^ 0xC4A77E1, index)).Next(Channels.Length)];
 
     public CitizenRow Citizen(int index)
     {
@@ -192,6 +211,16 @@ public sealed class GeneratedImport
                 writer.WriteNumberValue(relative);
             }
             writer.WriteEndArray();
+            if (Spec.Links)
+            {
+                writer.WriteStartArray("friends");
+                foreach (var friend in FriendsOf(i))
+                {
+                    writer.WriteNumberValue(friend);
+                }
+                writer.WriteEndArray();
+                writer.WriteString("channel", ChannelOf(i));
+            }
             writer.WriteEndObject();
             if (writer.BytesPending > 1 << 16)
             {

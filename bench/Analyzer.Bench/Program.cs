@@ -132,14 +132,15 @@ namespace Analyzer.Bench
             var textLength = TextLength();
             var warmup = NonNegative("--warmup", "Unmeasured workflows first, so that the server's JIT has optimised its code (the first also checks the answers' shape)", 60);
             var timeLimit = Duration("--time-limit", "Stop starting rounds, and cancel requests in flight, after this long (e.g. 120s, 2m)", TimeSpan.FromSeconds(120));
-            var command = new Command("workflow", "POST an import, GET its citizens, PATCH citizen 1, GET birthdays and percentiles; per-endpoint latencies and workflows/s")
+            var links = new Option<bool>("--links") { Description = "Give every citizen a channel and friends (as many pairs as --relations), the optional fields of issue 11" };
+            var command = new Command("workflow", "POST an import, GET its citizens, PATCH citizen 1, GET birthdays, percentiles, courses and demand; per-endpoint latencies and workflows/s")
             {
-                citizens, relations, rounds, concurrency, seed, textLength, warmup, timeLimit,
+                citizens, relations, rounds, concurrency, seed, textLength, warmup, timeLimit, links,
             };
             target.AddTo(command);
             command.SetAction((parse, cancellationToken) => RunAsync(target, parse, cancellationToken, t => Workflow.RunAsync(t,
                 new WorkflowOptions(parse.GetValue(citizens), parse.GetValue(relations), parse.GetValue(rounds), parse.GetValue(concurrency),
-                    parse.GetValue(seed), parse.GetValue(textLength), parse.GetValue(warmup), parse.GetValue(timeLimit)),
+                    parse.GetValue(seed), parse.GetValue(textLength), parse.GetValue(warmup), parse.GetValue(timeLimit), parse.GetValue(links)),
                 Console.Out, cancellationToken)));
             return command;
         }
@@ -260,7 +261,7 @@ namespace Analyzer.Bench
             var citizens = Positive("--citizens", "Citizens in the import", 10_000);
             var relations = NonNegative("--relations", "Relation pairs", 1_000);
             var seed = new Option<long>("--seed") { Description = "Seed of the generated import", DefaultValueFactory = _ => 1 };
-            var endpoint = new Option<string>("--endpoint") { Description = "The GET to load: birthdays, percentiles or citizens", DefaultValueFactory = _ => "birthdays" }
+            var endpoint = new Option<string>("--endpoint") { Description = "The GET to load: birthdays, percentiles, citizens, courses or demand", DefaultValueFactory = _ => "birthdays" }
                 .AcceptOnlyFromAmong(Wrk.Endpoints);
             var threads = Positive("--threads", "wrk -t", 2);
             var connections = Positive("--connections", "wrk -c", 64);

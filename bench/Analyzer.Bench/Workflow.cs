@@ -4,11 +4,12 @@ using System.Text.Json;
 
 namespace Analyzer.Bench;
 
-public sealed record WorkflowOptions(int Citizens, int Relations, int Rounds, int Concurrency, long Seed, int TextLength, int Warmup, TimeSpan TimeLimit);
+public sealed record WorkflowOptions(int Citizens, int Relations, int Rounds, int Concurrency, long Seed, int TextLength, int Warmup, TimeSpan TimeLimit, bool Links = false);
 
 /// <summary>
 /// The load workflow: each round POSTs its own deterministic import (seed + round), then GETs its citizens, PATCHes
-/// citizen 1's relatives to 7 others, GETs birthdays and the age percentiles. <c>concurrency</c> clients take rounds
+/// citizen 1's relatives to 7 others, GETs birthdays, the age percentiles, the courses by channel and the demand by
+/// town, age group and channel (each computed fresh: the PATCH made a new version). <c>concurrency</c> clients take rounds
 /// from one counter until all are done or the time limit passes.
 /// </summary>
 public static class Workflow
@@ -20,6 +21,7 @@ public static class Workflow
     [
         "POST /imports", "GET /imports/{id}/citizens", "PATCH /imports/{id}/citizens/1",
         "GET /imports/{id}/citizens/birthdays", "GET /imports/{id}/towns/stat/percentile/age",
+        "GET /imports/{id}/citizens/courses", "GET /imports/{id}/stat/demand",
     ];
 
     public static async Task<int> RunAsync(Target target, WorkflowOptions options, TextWriter output, CancellationToken cancellationToken)
@@ -28,13 +30,14 @@ public static class Workflow
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(output);
         output.WriteLine($"workflow: {options.Rounds} rounds of {options.Citizens} citizens / {options.Relations} pairs"
+            + (options.Links ? $" and {options.Relations} friend pairs, with channels" : "")
             + (options.TextLength > 0 ? $", strings of {options.TextLength} characters" : "")
             + $", concurrency {options.Concurrency}, seed {options.Seed}, warm-up {options.Warmup}, time limit {options.TimeLimit.TotalSeconds:0} s");
         output.WriteLine($"target: {target.Description}");
         output.WriteLine($"machine: {Environment.ProcessorCount} cores, load average {ProcStats.LoadAverage()} (1/5/15 min) before the run");
 
         ImportRound Round(int round) =>
-            new(round, GeneratedImport.Create(new ImportSpec(options.Citizens, options.Relations, options.Seed + round, options.TextLength)));
+            new(round, GeneratedImport.Create(new ImportSpec(options.Citizens, options.Relations, options.Seed + round, options.TextLength, options.Links)));
 
         var generation = Stopwatch.StartNew();
         var first = Round(0);
@@ -57,7 +60,7 @@ public static class Workflow
 
         // Warm-up rounds (not measured): the server's JIT and ours reach their optimised code; the first also checks
         // that the answers have the expected shape.
-        if (await WarmUpAsync(client, options.Warmup, options.Citizens, options.Relations, options.TextLength, options.Seed, cancellationToken) is { } problem)
+        if (await WarmUpAsync(client, options.Warmup, options.Citizens, options.Relations, options.TextLength, options.Seed, cancellationToken, options.Links) is { } problem)
         {
             output.WriteLine($"warm-up failed: {problem}");
             PrintServerLog(target, output);
@@ -149,13 +152,14 @@ public static class Workflow
     /// with dynamic PGO): its first rounds are 2–4× slower than its steady state, which is what the targets are
     /// about. The first round's answers are checked. Null when all succeeded, else why not.
     /// </summary>
-    public static async Task<string?> WarmUpAsync(BenchClient client, int rounds, int citizens, int relations, int textLength, long seed, CancellationToken cancellationToken)
+    public static async Task<string?> WarmUpAsync(BenchClient client, int rounds, int citizens, int relations, int textLength, long seed,
+        CancellationToken cancellationToken, bool links = false)
     {
         ArgumentNullException.ThrowIfNull(client);
         for (var w = 0; w < rounds; w++)
         {
             var stats = EndpointNames.Select(name => new EndpointStats(name)).ToArray();
-            var round = new ImportRound(-1 - w, GeneratedImport.Create(new ImportSpec(citizens, relations, seed - 1 - w, textLength)));
+            var round = new ImportRound(-1 - w, GeneratedImport.Create(new ImportSpec(citizens, relations, seed - 1 - w, textLength, links)));
             if (await RunRoundAsync(client, round, round.Import.ToJson(), stats, verify: w == 0, cancellationToken) is { } problem)
             {
                 return problem;
@@ -185,6 +189,8 @@ public static class Workflow
             (HttpMethod.Patch, prefix + "/citizens/1", () => BenchClient.Json(round.Import.PatchRelativesBody(round.Number))),
             (HttpMethod.Get, prefix + "/citizens/birthdays", () => null),
             (HttpMethod.Get, prefix + "/towns/stat/percentile/age", () => null),
+            (HttpMethod.Get, prefix + "/citizens/courses", () => null),
+            (HttpMethod.Get, prefix + "/stat/demand", () => null),
         ];
         string? problem = null;
         for (var i = 0; i < steps.Length; i++)
@@ -230,6 +236,8 @@ public static class Workflow
                 1 when data.GetProperty("relatives").GetArrayLength() != 7 => "citizen 1 does not have 7 relatives after the PATCH",
                 2 when Enumerable.Range(1, 12).Any(m => !data.TryGetProperty(m.ToString(CultureInfo.InvariantCulture), out _)) => "not all 12 months",
                 3 when data.GetArrayLength() == 0 && import.Count > 0 => "no towns",
+                4 when data.ValueKind != JsonValueKind.Object || (import.Count > 0 && !data.EnumerateObject().Any()) => "no channels",
+                5 when data.GetArrayLength() == 0 && import.Count > 0 => "no demand rows",
                 _ => null,
             };
         }

@@ -10,7 +10,7 @@ public sealed record WrkOptions(int Citizens, int Relations, long Seed, string E
 /// </summary>
 public static class Wrk
 {
-    public static readonly string[] Endpoints = ["birthdays", "percentiles", "citizens"];
+    public static readonly string[] Endpoints = ["birthdays", "percentiles", "citizens", "courses", "demand"];
 
     public static async Task<int> RunAsync(Target target, WrkOptions options, TextWriter output, CancellationToken cancellationToken)
     {
@@ -35,6 +35,8 @@ public static class Wrk
         {
             "citizens" => $"/imports/{importId}/citizens",
             "percentiles" => $"/imports/{importId}/towns/stat/percentile/age",
+            "courses" => $"/imports/{importId}/citizens/courses",
+            "demand" => $"/imports/{importId}/stat/demand",
             _ => $"/imports/{importId}/citizens/birthdays",
         };
         var url = new Uri(target.BaseUrl, path);

@@ -27,6 +27,12 @@ public static class GeographySchemas
         {
             ["town"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "The town, as the citizens of the import write it." },
             ["citizens"] = ContractSchemas.Integer("How many citizens of the import live there.", minimum: "1"),
+            ["channels"] = new OpenApiSchema
+            {
+                Type = JsonSchemaType.Object,
+                Description = "How many of them came through each advertising channel; the key \"\" counts those without a channel.",
+                AdditionalProperties = ContractSchemas.Integer(null, minimum: "1"),
+            },
             ["location"] = new OpenApiSchema
             {
                 Type = JsonSchemaType.Object | JsonSchemaType.Null,
@@ -43,7 +49,7 @@ public static class GeographySchemas
                     required: ["id", "iata", "name", "distance_km"]),
             },
         },
-        required: ["town", "citizens", "location", "airports"]));
+        required: ["town", "citizens", "channels", "location", "airports"]));
 
     public static readonly ContractSchema AirportTownsItem = new("AirportTowns", document => ContractSchemas.Object(
         "An airport within the radius of some town of the import, and the citizens of those towns.",

@@ -217,9 +217,15 @@ public abstract partial class SqlDialect
     /// </summary>
     public static int[] ParseIdList(string text)
     {
-        var ids = new List<int>();
+        var span = text.AsSpan();
+        if (span.Length <= 2)
+        {
+            return []; // "[]", the common case
+        }
+        var ids = new int[span.Count(',') + 1];
+        var count = 0;
         var value = -1;
-        foreach (var c in text)
+        foreach (var c in span)
         {
             if (char.IsAsciiDigit(c))
             {
@@ -227,11 +233,11 @@ public abstract partial class SqlDialect
             }
             else if (value >= 0)
             {
-                ids.Add(value);
+                ids[count++] = value;
                 value = -1;
             }
         }
-        return [.. ids];
+        return count == ids.Length ? ids : ids[..count];
     }
 
     /// <summary>A timestamp as SQLite stores it: UTC, ISO 8601 with 7 fraction digits, so text order is time order.</summary>

@@ -16,6 +16,9 @@ public sealed record ImportCreated(long ImportId);
 [JsonSerializable(typeof(DataEnvelope<ImportCreated>))]
 [JsonSerializable(typeof(DataEnvelope<Dictionary<string, BuyerPresents[]>>))]
 [JsonSerializable(typeof(DataEnvelope<TownAgePercentiles[]>))]
+[JsonSerializable(typeof(DataEnvelope<Dictionary<string, BuyerCourses[]>>))]
+[JsonSerializable(typeof(DataEnvelope<Dictionary<string, Dictionary<string, BuyerCourses[]>>>))]
+[JsonSerializable(typeof(DataEnvelope<DemandRow[]>))]
 public sealed partial class AnalyzerJsonContext : JsonSerializerContext
 {
     /// <summary>The context the API writes with: UTF-8 text as is (no \u escapes for Cyrillic), percentiles as 35.0.</summary>

@@ -116,4 +116,110 @@ public static class Reference
         }
         return result;
     }
+
+    /// <summary>A citizen as the courses and demand references read it.</summary>
+    public sealed record Person(int Id, string Town, DateOnly BirthDate, string? Channel, int[] Relatives, int[] Friends);
+
+    /// <summary>The people a citizen buys a course for: everyone among its relatives and friends, once.</summary>
+    public static List<int> Recipients(Person person)
+    {
+        var recipients = new List<int>();
+        foreach (var id in person.Relatives.Concat(person.Friends))
+        {
+            if (!recipients.Contains(id))
+            {
+                recipients.Add(id);
+            }
+        }
+        return recipients;
+    }
+
+    /// <summary>The channels of an import as keys: "" for no channel, in ordinal order.</summary>
+    private static List<string> ChannelKeys(IReadOnlyList<Person> people)
+    {
+        var keys = people.Select(p => p.Channel ?? "").Distinct().ToList();
+        keys.Sort(StringComparer.Ordinal);
+        return keys;
+    }
+
+    /// <summary>Courses by channel: channel key → buyers in citizen_id order with their number of recipients.</summary>
+    public static Dictionary<string, List<(int CitizenId, int Courses)>> Courses(IReadOnlyList<Person> people)
+    {
+        var result = new Dictionary<string, List<(int CitizenId, int Courses)>>();
+        foreach (var key in ChannelKeys(people))
+        {
+            result[key] = [.. people
+                .Where(p => (p.Channel ?? "") == key && Recipients(p).Count > 0)
+                .OrderBy(p => p.Id)
+                .Select(p => (p.Id, Recipients(p).Count))];
+        }
+        return result;
+    }
+
+    /// <summary>Courses by channel and month of the recipient's birthday: channel key → "1".."12" → buyers.</summary>
+    public static Dictionary<string, Dictionary<string, List<(int CitizenId, int Courses)>>> CoursesByMonth(IReadOnlyList<Person> people)
+    {
+        var result = new Dictionary<string, Dictionary<string, List<(int CitizenId, int Courses)>>>();
+        foreach (var key in ChannelKeys(people))
+        {
+            var months = new Dictionary<string, List<(int CitizenId, int Courses)>>();
+            for (var month = 1; month <= 12; month++)
+            {
+                var list = new List<(int CitizenId, int Courses)>();
+                foreach (var buyer in people.Where(p => (p.Channel ?? "") == key).OrderBy(p => p.Id))
+                {
+                    var courses = Recipients(buyer).Count(id => people.Single(p => p.Id == id).BirthDate.Month == month);
+                    if (courses > 0)
+                    {
+                        list.Add((buyer.Id, courses));
+                    }
+                }
+                months[month.ToString(CultureInfo.InvariantCulture)] = list;
+            }
+            result[key] = months;
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Demand: every combination of the values of the keys in <paramref name="by"/> (nested in that order: towns and
+    /// channels sorted ordinally with no channel first, age groups as given), kept when a citizen falls in it.
+    /// Groups are (From, To) with To null for no upper bound; labels "a-b" or "a-".
+    /// </summary>
+    public static List<(string? Town, string? AgeGroup, string? Channel, int Citizens, long Courses)> Demand(
+        IReadOnlyList<Person> people, IReadOnlyList<string> by, IReadOnlyList<(int From, int? To)> groups, DateOnly today)
+    {
+        var towns = people.Select(p => p.Town).Distinct().Order(StringComparer.Ordinal).Select(t => (object?)t).ToList();
+        var channels = people.Select(p => p.Channel).Distinct().Order(StringComparer.Ordinal).Select(c => (object?)c).ToList();
+        var groupIndexes = Enumerable.Range(0, groups.Count).Select(i => (object?)i).ToList();
+        IEnumerable<Dictionary<string, object?>> combinations = [new Dictionary<string, object?>()];
+        foreach (var key in by)
+        {
+            var values = key switch { "town" => towns, "age_group" => groupIndexes, _ => channels };
+            combinations = combinations.SelectMany(c => values.Select(v => new Dictionary<string, object?>(c) { [key] = v })).ToList();
+        }
+        var rows = new List<(string? Town, string? AgeGroup, string? Channel, int Citizens, long Courses)>();
+        foreach (var combination in combinations)
+        {
+            var members = people.Where(p =>
+                (!combination.TryGetValue("town", out var town) || (string?)town == p.Town)
+                && (!combination.TryGetValue("channel", out var channel) || (string?)channel == p.Channel)
+                && (!combination.TryGetValue("age_group", out var group) || InGroup(groups[(int)group!], Age(p.BirthDate, today)))).ToList();
+            if (members.Count == 0)
+            {
+                continue;
+            }
+            string? label = null;
+            if (combination.TryGetValue("age_group", out var index))
+            {
+                var (from, to) = groups[(int)index!];
+                label = to is null ? $"{from}-" : $"{from}-{to}";
+            }
+            rows.Add(((string?)combination.GetValueOrDefault("town"), label, (string?)combination.GetValueOrDefault("channel"),
+                members.Count, members.Sum(m => (long)Recipients(m).Count)));
+        }
+        return rows;
+    }
+
+    private static bool InGroup((int From, int? To) group, int age) => age >= group.From && (group.To is null || age <= group.To);
 }

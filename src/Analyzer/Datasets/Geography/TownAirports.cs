@@ -1,10 +1,10 @@
 namespace Analyzer.Datasets.Geography;
 
 /// <summary>
-/// The citizens of one town of an import. The courses work adds a count per advertising channel here (and the
-/// channel to <see cref="TownCitizensQuery"/>'s SELECT); <see cref="TownAirportsApi"/> writes it beside <c>citizens</c>.
+/// The citizens of one town of an import, and how many came through each advertising channel (key <c>""</c> for
+/// citizens without one, as in the courses answers: a channel name always has a letter or digit).
 /// </summary>
-public sealed record TownCitizens(string Town, IReadOnlyList<int> CitizenIds);
+public sealed record TownCitizens(string Town, IReadOnlyList<int> CitizenIds, IReadOnlyDictionary<string, int> Channels);
 
 /// <summary>A place of a geographic dataset (an airport of airports.dat): its row id, iata and name (null where the dataset has no such column).</summary>
 public sealed record Place(long Id, object? Iata, object? Name);

@@ -107,7 +107,12 @@ public static class TownAirportsApi
             writer.WriteStartObject();
             writer.WriteString("town"u8, town.Town.Town);
             writer.WriteNumber("citizens"u8, town.Town.CitizenIds.Count);
-            // The count per advertising channel (the courses work) goes here: "channels": {"instagram": 2, ...}.
+            writer.WriteStartObject("channels"u8);
+            foreach (var (channel, count) in town.Town.Channels)
+            {
+                writer.WriteNumber(channel, count);
+            }
+            writer.WriteEndObject();
             if (town.Location is var (lat, lon))
             {
                 writer.WriteStartObject("location"u8);

@@ -3,8 +3,8 @@ using Analyzer.Storage;
 namespace Analyzer.Datasets.Geography;
 
 /// <summary>
-/// The towns of an import and their citizens, read here rather than through the imports' store: this reads only
-/// citizens.import_id, citizen_id and town, which every version of that table has.
+/// The towns of an import, their citizens and channels, read here rather than through the imports' store (a
+/// feature does not use another's store): one range scan of citizens by import_id.
 /// </summary>
 public sealed class TownCitizensQuery(Database database)
 {
@@ -20,19 +20,21 @@ public sealed class TownCitizensQuery(Database database)
                 return null;
             }
         }
-        await using var command = session.Command("SELECT town, citizen_id FROM citizens WHERE import_id = @import_id");
+        await using var command = session.Command("SELECT town, citizen_id, channel FROM citizens WHERE import_id = @import_id");
         command.AddParameter("@import_id", importId);
-        var towns = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        var towns = new Dictionary<string, (List<int> Ids, SortedDictionary<string, int> Channels)>(StringComparer.Ordinal);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             var town = reader.GetString(0);
-            if (!towns.TryGetValue(town, out var ids))
+            if (!towns.TryGetValue(town, out var citizens))
             {
-                towns[town] = ids = [];
+                towns[town] = citizens = ([], new SortedDictionary<string, int>(StringComparer.Ordinal));
             }
-            ids.Add(reader.GetInt32(1));
+            citizens.Ids.Add(reader.GetInt32(1));
+            var channel = reader.IsDBNull(2) ? "" : reader.GetString(2);
+            citizens.Channels[channel] = citizens.Channels.GetValueOrDefault(channel) + 1;
         }
-        return [.. towns.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => new TownCitizens(t.Key, [.. t.Value.Order()]))];
+        return [.. towns.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => new TownCitizens(t.Key, [.. t.Value.Ids.Order()], t.Value.Channels))];
     }
 }

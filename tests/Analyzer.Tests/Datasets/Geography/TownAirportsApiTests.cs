@@ -50,9 +50,14 @@ public abstract class TownAirportsApiTests<TApp>(TApp app) : IClassFixture<TApp>
         return name;
     }
 
-    private Task<long> ImportAsync() => client.CreateImportAsync(Import(
-        Citizen(1, town: "San Francisco"), Citizen(2, town: "San Francisco"), Citizen(3, town: "OAKLAND"),
-        Citizen(4, town: "Atlantis"), Citizen(5, town: "Moscow")));
+    private Task<long> ImportAsync()
+    {
+        var body = Import(
+            Citizen(1, town: "San Francisco"), Citizen(2, town: "San Francisco"), Citizen(3, town: "OAKLAND"),
+            Citizen(4, town: "Atlantis"), Citizen(5, town: "Moscow"));
+        body["citizens"]![0]!["channel"] = "instagram"; // the others have none
+        return client.CreateImportAsync(body);
+    }
 
     [BackendFact]
     public async Task Each_town_gets_its_location_and_the_airports_within_the_radius_nearest_first()
@@ -66,6 +71,8 @@ public abstract class TownAirportsApiTests<TApp>(TApp app) : IClassFixture<TApp>
         var towns = (await GetDataAsync($"/imports/{importId}/towns/airports?dataset={dataset}&within_km=100")).EnumerateArray().ToArray();
         Assert.Equal(["Atlantis", "Moscow", "OAKLAND", "San Francisco"], towns.Select(t => t.GetProperty("town").GetString()));
         Assert.Equal([1, 1, 1, 2], towns.Select(t => t.GetProperty("citizens").GetInt32()));
+        Assert.Equal("""{"":1,"instagram":1}""", towns[3].GetProperty("channels").GetRawText());
+        Assert.Equal("""{"":1}""", towns[0].GetProperty("channels").GetRawText());
         Assert.Equal(JsonValueKind.Null, towns[0].GetProperty("location").ValueKind);
         Assert.Empty(towns[0].GetProperty("airports").EnumerateArray());
         foreach (var town in towns.Skip(1))
