@@ -138,6 +138,123 @@ public sealed class AnalyzerGrpcService(
         return Proto.GetAgePercentilesResponse.Parser.ParseFrom(bytes);
     }
 
+    [Authorize(Scopes.Read)]
+    public override async Task<Proto.GetCoursesResponse> GetCourses(Proto.GetCoursesRequest request, ServerCallContext context)
+    {
+        var id = request.ImportId;
+        var byMonth = request.ByMonth;
+        var version = await analytics.ImportVersionAsync(id, context.CancellationToken) ?? throw GrpcErrors.ImportNotFound(id);
+        var bytes = await cache.GetOrAddAsync(("grpc-courses", id, version, byMonth), async () =>
+        {
+            var people = await analytics.ReadPeopleAsync(id, context.CancellationToken);
+            return (byMonth ? CoursesByMonthMessage(Courses.ByChannelAndMonth(people)) : CoursesMessage(Courses.ByChannel(people))).ToByteArray();
+        });
+        return Proto.GetCoursesResponse.Parser.ParseFrom(bytes);
+    }
+
+    [Authorize(Scopes.Read)]
+    public override async Task<Proto.GetDemandResponse> GetDemand(Proto.GetDemandRequest request, ServerCallContext context)
+    {
+        // The rules and texts of GET /stat/demand's query parameters (AnalyticsApi.GetDemand).
+        var errors = new ValidationErrors();
+        var by = Demand.DefaultBy;
+        if (request.HasBy)
+        {
+            if (request.By.Length == 0)
+            {
+                errors.Add("by", "must name at least one key: town, age_group or channel, separated by commas");
+            }
+            else if (Demand.ParseBy(request.By, out var error) is { } parsed)
+            {
+                by = parsed;
+            }
+            else
+            {
+                errors.Add("by", error!);
+            }
+        }
+        var ageGroups = Demand.DefaultAgeGroups;
+        if (request.HasAgeGroups)
+        {
+            if (Demand.ParseAgeGroups(request.AgeGroups, out var error) is { } parsed)
+            {
+                ageGroups = parsed;
+            }
+            else
+            {
+                errors.Add("age_groups", error!);
+            }
+            if (errors.IsEmpty && !by.Contains(DemandKey.AgeGroup))
+            {
+                errors.Add("age_groups", "applies only when by names age_group");
+            }
+        }
+        if (!errors.IsEmpty)
+        {
+            throw GrpcErrors.Invalid(errors, "Fix the fields listed in the BadRequest details.");
+        }
+        var id = request.ImportId;
+        var version = await analytics.ImportVersionAsync(id, context.CancellationToken) ?? throw GrpcErrors.ImportNotFound(id);
+        var today = time.UtcToday();
+        var key = ("grpc-demand", id, version, string.Join(',', by.Select(Demand.KeyName)),
+            by.Contains(DemandKey.AgeGroup) ? string.Join(',', ageGroups.Select(g => g.Label)) + "@" + today.DayNumber : "");
+        var bytes = await cache.GetOrAddAsync(key, async () =>
+            DemandMessage(by, Demand.Cells(await analytics.ReadPeopleAsync(id, context.CancellationToken), by, ageGroups, today)).ToByteArray());
+        return Proto.GetDemandResponse.Parser.ParseFrom(bytes);
+    }
+
+    private static Proto.BuyerCourses[] BuyersMessage(IEnumerable<BuyerCourses> buyers) =>
+        [.. buyers.Select(b => new Proto.BuyerCourses { CitizenId = b.CitizenId, Courses = b.Courses })];
+
+    public static Proto.GetCoursesResponse CoursesMessage(Dictionary<string, BuyerCourses[]> byChannel)
+    {
+        var message = new Proto.GetCoursesResponse();
+        foreach (var (channel, buyers) in byChannel.OrderBy(c => c.Key, StringComparer.Ordinal))
+        {
+            message.Channels.Add(new Proto.ChannelCourses { Channel = channel, Buyers = { BuyersMessage(buyers) } });
+        }
+        return message;
+    }
+
+    public static Proto.GetCoursesResponse CoursesByMonthMessage(Dictionary<string, Dictionary<string, BuyerCourses[]>> byChannel)
+    {
+        var message = new Proto.GetCoursesResponse();
+        foreach (var (channel, months) in byChannel.OrderBy(c => c.Key, StringComparer.Ordinal))
+        {
+            var entry = new Proto.ChannelCourses { Channel = channel };
+            for (var month = 1; month <= 12; month++)
+            {
+                var buyers = months.TryGetValue(month.ToString(System.Globalization.CultureInfo.InvariantCulture), out var found) ? found : [];
+                entry.Months.Add(new Proto.MonthCourses { Month = month, Buyers = { BuyersMessage(buyers) } });
+            }
+            message.Channels.Add(entry);
+        }
+        return message;
+    }
+
+    public static Proto.GetDemandResponse DemandMessage(IReadOnlyList<DemandKey> by, IEnumerable<DemandRow> rows)
+    {
+        var message = new Proto.GetDemandResponse { By = { by.Select(Demand.KeyName) } };
+        foreach (var row in rows)
+        {
+            var cell = new Proto.DemandRow { Citizens = row.Citizens, Courses = row.Courses };
+            if (by.Contains(DemandKey.Town) && row.Town is { } town)
+            {
+                cell.Town = town;
+            }
+            if (by.Contains(DemandKey.AgeGroup) && row.AgeGroup is { } group)
+            {
+                cell.AgeGroup = group.Label;
+            }
+            if (by.Contains(DemandKey.Channel) && row.Channel is { } channel)
+            {
+                cell.Channel = channel;
+            }
+            message.Rows.Add(cell);
+        }
+        return message;
+    }
+
     public static Proto.GetBirthdaysResponse BirthdaysMessage(Dictionary<string, BuyerPresents[]> byMonth)
     {
         var message = new Proto.GetBirthdaysResponse();

@@ -368,6 +368,8 @@ public abstract class AuthTests<TApp>(TApp app) : IClassFixture<TApp> where TApp
         ["/analyzer.v1.Analyzer/ListCitizens"] = Scopes.Read,
         ["/analyzer.v1.Analyzer/GetBirthdays"] = Scopes.Read,
         ["/analyzer.v1.Analyzer/GetAgePercentiles"] = Scopes.Read,
+        ["/analyzer.v1.Analyzer/GetCourses"] = Scopes.Read,
+        ["/analyzer.v1.Analyzer/GetDemand"] = Scopes.Read,
     };
 
     [BackendFact]

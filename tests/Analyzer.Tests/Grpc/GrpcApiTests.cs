@@ -236,6 +236,90 @@ public abstract class GrpcApiTests<TApp>(TApp app) : IClassFixture<TApp> where T
         }
     }
 
+    /// <summary>An import with channels (one citizen without) and friends beside relatives.</summary>
+    private async Task<long> ImportWithChannelsAsync()
+    {
+        var json = Random(300, 200, seed: 12, app.Clock.Today);
+        var citizens = json["citizens"]!.AsArray().Select(c => c!.AsObject()).ToList();
+        string?[] channels = ["instagram", "tv", "radio", null];
+        for (var i = 0; i < citizens.Count; i++)
+        {
+            citizens[i]["friends"] = new JsonArray();
+            citizens[i]["channel"] = channels[i % channels.Length];
+        }
+        for (var i = 0; i + 1 < citizens.Count; i += 3)
+        {
+            citizens[i]["friends"] = new JsonArray((int)citizens[i + 1]["citizen_id"]!);
+            citizens[i + 1]["friends"] = new JsonArray((int)citizens[i]["citizen_id"]!);
+        }
+        return await grpc.ImportAsync(json, batchSize: 128);
+    }
+
+    [BackendFact]
+    public async Task Courses_and_demand_equal_the_REST_answers()
+    {
+        var importId = await ImportWithChannelsAsync();
+        async Task<System.Text.Json.JsonElement> Rest(string path)
+        {
+            using var response = await rest.GetAsync($"/imports/{importId}{path}");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return (await response.ReadJsonAsync()).GetProperty("data").Clone();
+        }
+
+        var courses = await grpc.GetCoursesAsync(new GetCoursesRequest { ImportId = importId });
+        Assert.Equal(GrpcClients.CoursesOf(await Rest("/citizens/courses")), courses);
+        Assert.Equal(["", "instagram", "radio", "tv"], courses.Channels.Select(c => c.Channel));
+        Assert.Contains(courses.Channels, c => c.Buyers.Count > 0);
+        var byMonth = await grpc.GetCoursesAsync(new GetCoursesRequest { ImportId = importId, ByMonth = true });
+        Assert.Equal(GrpcClients.CoursesOf(await Rest("/citizens/courses?by=channel,month")), byMonth);
+        Assert.All(byMonth.Channels, c => Assert.Equal(Enumerable.Range(1, 12), c.Months.Select(m => m.Month)));
+
+        foreach (var (by, ageGroups) in new (string?, string?)[] { (null, null), ("town", null), ("channel,age_group", "0-29,30-"), ("age_group", null) })
+        {
+            var request = new GetDemandRequest { ImportId = importId };
+            var query = new List<string>();
+            if (by is not null)
+            {
+                request.By = by;
+                query.Add("by=" + by);
+            }
+            if (ageGroups is not null)
+            {
+                request.AgeGroups = ageGroups;
+                query.Add("age_groups=" + ageGroups);
+            }
+            var demand = await grpc.GetDemandAsync(request);
+            Assert.Equal(GrpcClients.DemandOf(await Rest("/stat/demand" + (query.Count > 0 ? "?" + string.Join('&', query) : ""))), demand);
+            Assert.NotEmpty(demand.Rows);
+        }
+        Assert.Contains((await grpc.GetDemandAsync(new GetDemandRequest { ImportId = importId, By = "channel" })).Rows, r => !r.HasChannel);
+
+        foreach (var (by, ageGroups) in new (string?, string?)[] { ("nope", null), ("", null), ("town,town", null), ("town", "0-17"), (null, "30-20") })
+        {
+            var request = new GetDemandRequest { ImportId = importId };
+            var query = new List<string>();
+            if (by is not null)
+            {
+                request.By = by;
+                query.Add("by=" + by);
+            }
+            if (ageGroups is not null)
+            {
+                request.AgeGroups = ageGroups;
+                query.Add("age_groups=" + ageGroups);
+            }
+            using var response = await rest.GetAsync($"/imports/{importId}/stat/demand?{string.Join('&', query)}");
+            var restErrors = GrpcClients.Errors(await response.AssertProblemAsync(HttpStatusCode.BadRequest));
+            var e = await Assert.ThrowsAsync<RpcException>(() => grpc.GetDemandAsync(request).ResponseAsync);
+            Assert.Equal(restErrors, GrpcClients.Violations(e));
+        }
+
+        var unknown = await Assert.ThrowsAsync<RpcException>(() => grpc.GetCoursesAsync(new GetCoursesRequest { ImportId = importId + 1000 }).ResponseAsync);
+        Assert.Equal(GrpcStatusCode.NotFound, unknown.StatusCode);
+        unknown = await Assert.ThrowsAsync<RpcException>(() => grpc.GetDemandAsync(new GetDemandRequest { ImportId = importId + 1000 }).ResponseAsync);
+        Assert.Equal(GrpcStatusCode.NotFound, unknown.StatusCode);
+    }
+
     [BackendFact]
     public async Task An_unknown_import_is_NOT_FOUND_everywhere()
     {

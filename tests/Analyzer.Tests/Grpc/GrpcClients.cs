@@ -50,6 +50,7 @@ public static class GrpcClients
                 case "relatives": message.Relatives.AddRange(value!.AsArray().Select(id => (int)id!)); break;
                 case "friends": message.Friends = new CitizenIds { Ids = { value!.AsArray().Select(id => (int)id!) } }; break;
                 case "channel" when value is not null: message.Channel = (string)value!; break;
+                case "channel": break; // null: no channel
                 default: throw new ArgumentException($"no field for {key}");
             }
         }
@@ -136,6 +137,62 @@ public static class GrpcClients
                 entry.Buyers.Add(new BuyerPresents { CitizenId = buyer.GetProperty("citizen_id").GetInt32(), Presents = buyer.GetProperty("presents").GetInt32() });
             }
             message.Months.Add(entry);
+        }
+        return message;
+    }
+
+    /// <summary>The REST courses answer's data (by channel, or by channel and month) in the message's shape.</summary>
+    public static GetCoursesResponse CoursesOf(System.Text.Json.JsonElement data)
+    {
+        static IEnumerable<BuyerCourses> Buyers(System.Text.Json.JsonElement buyers) => buyers.EnumerateArray().Select(b =>
+            new BuyerCourses { CitizenId = b.GetProperty("citizen_id").GetInt32(), Courses = b.GetProperty("courses").GetInt32() });
+        var message = new GetCoursesResponse();
+        foreach (var channel in data.EnumerateObject())
+        {
+            var entry = new ChannelCourses { Channel = channel.Name };
+            if (channel.Value.ValueKind == System.Text.Json.JsonValueKind.Array)
+            {
+                entry.Buyers.AddRange(Buyers(channel.Value));
+            }
+            else
+            {
+                entry.Months.AddRange(channel.Value.EnumerateObject().Select(m => new MonthCourses
+                {
+                    Month = int.Parse(m.Name, CultureInfo.InvariantCulture),
+                    Buyers = { Buyers(m.Value) },
+                }));
+            }
+            message.Channels.Add(entry);
+        }
+        return message;
+    }
+
+    /// <summary>The REST demand answer's rows in the message's shape: the keys are those of its rows.</summary>
+    public static GetDemandResponse DemandOf(System.Text.Json.JsonElement data)
+    {
+        var message = new GetDemandResponse();
+        foreach (var row in data.EnumerateArray())
+        {
+            var cell = new DemandRow { Citizens = row.GetProperty("citizens").GetInt32(), Courses = row.GetProperty("courses").GetInt64() };
+            var keys = new List<string>();
+            foreach (var property in row.EnumerateObject().Where(p => p.Name is not ("citizens" or "courses")))
+            {
+                keys.Add(property.Name);
+                var value = property.Value.ValueKind == System.Text.Json.JsonValueKind.Null ? null : property.Value.GetString();
+                switch (property.Name)
+                {
+                    case "town": cell.Town = value!; break;
+                    case "age_group": cell.AgeGroup = value!; break;
+                    case "channel" when value is not null: cell.Channel = value; break;
+                    case "channel": break;
+                    default: throw new ArgumentException(property.Name);
+                }
+            }
+            if (message.By.Count == 0)
+            {
+                message.By.AddRange(keys);
+            }
+            message.Rows.Add(cell);
         }
         return message;
     }
