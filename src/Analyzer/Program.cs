@@ -37,6 +37,7 @@ public sealed partial class Program
             .AddStorage()
             .AddAnalyzerHealthChecks()
             .AddImports()
+            .AddImportCatalog()
             .AddAnalytics()
             .AddDatasets()
             .AddAnalyzerAuth()
@@ -46,6 +47,7 @@ public sealed partial class Program
         app.UseAnalyzerWeb();
         app.UseAnalyzerAuth();
         app.MapImports();
+        app.MapImportsList();
         app.MapAnalytics();
         app.MapDatasets();
         app.MapHealth();
