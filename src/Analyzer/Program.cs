@@ -45,6 +45,7 @@ public sealed partial class Program
 
         var app = builder.Build();
         app.UseAnalyzerWeb();
+        app.UseDashboard();
         app.UseAnalyzerAuth();
         app.MapImports();
         app.MapImportsList();
