@@ -34,8 +34,9 @@ export function rangeChart(canvas, labels, towns) {
     data: {
       labels,
       datasets: [
-        { label: 'p50 – p75', data: towns.map(t => [t.p50, t.p75]), backgroundColor: INK, grouped: false },
-        { label: 'p75 – p99', data: towns.map(t => [t.p75, t.p99]), backgroundColor: LIGHT, grouped: false },
+        // minBarLength: a town of one citizen (p50 = p99) still shows a mark.
+        { label: 'p50 – p75', data: towns.map(t => [t.p50, t.p75]), backgroundColor: INK, grouped: false, minBarLength: 4 },
+        { label: 'p75 – p99', data: towns.map(t => [t.p75, t.p99]), backgroundColor: LIGHT, grouped: false, minBarLength: 2 },
       ],
     },
     options: {

@@ -133,7 +133,7 @@ async function showAges(section, importId) {
   }
   const canvas = h('canvas', { id: 'ages-chart', role: 'img', 'aria-label': 'Age percentiles per town, as ranges from p50 to p99' });
   section.append(h('div', { class: 'chart' }, canvas),
-    table('Age percentiles per town', ['Town', 'p50', 'p75', 'p99'], towns.map(t => h('tr', {},
+    table('Age percentiles per town', ['Town', ...['p50', 'p75', 'p99'].map(p => h('th', { scope: 'col', class: 'num' }, p))], towns.map(t => h('tr', {},
       h('td', {}, t.town), h('td', { class: 'num' }, t.p50), h('td', { class: 'num' }, t.p75), h('td', { class: 'num' }, t.p99)))));
   rangeChart(canvas, towns.map(t => t.town), towns);
 }

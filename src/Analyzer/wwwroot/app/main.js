@@ -89,7 +89,7 @@ function signInPage() {
       const answer = await api('POST', '/auth/sessions', { name: name.value.trim(), code: code.value.trim() });
       setSession({ name: name.value.trim(), token: answer.data.token, scopes: answer.data.scopes, expiresAt: answer.data.expires_at });
       announce(`Signed in as ${name.value.trim()} until ${answer.data.expires_at.slice(11, 16)} UTC.`);
-      location.hash = afterSignIn === '#/signin' ? '#/imports' : afterSignIn;
+      location.hash = !afterSignIn || afterSignIn === '#/signin' ? '#/imports' : afterSignIn;
     } catch (e) {
       clear(result, problemBox(e));
       code.value = '';
@@ -107,7 +107,7 @@ onUnauthorized(() => {
   }
   authRequired = true;
   if (location.hash !== '#/signin') {
-    afterSignIn = location.hash;
+    afterSignIn = location.hash || '#/imports';
     location.hash = '#/signin';
   }
 });
