@@ -82,6 +82,8 @@ public static class SessionsApi
                 return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too Many Requests",
                     detail: $"too many wrong codes: try again in {result.RetryAfterSeconds} seconds");
             default:
+                // RFC 9110: a 401 names a scheme; the token this endpoint hands out is a bearer token.
+                request.HttpContext.Response.Headers.WWWAuthenticate = "Bearer";
                 return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized",
                     detail: "the name or the code is wrong (a code is accepted once, within 30 seconds of its time)");
         }

@@ -44,7 +44,7 @@ export function rangeChart(canvas, labels, towns) {
       responsive: true,
       maintainAspectRatio: false,
       indexAxis: 'y',
-      scales: { x: { title: { display: true, text: 'age in years' } } },
+      scales: { x: { beginAtZero: true, grace: '5%', title: { display: true, text: 'age in years' } } },
       plugins: {
         tooltip: { callbacks: { label: item => `${item.dataset.label}: ${item.raw[0]} – ${item.raw[1]}` } },
       },

@@ -132,7 +132,9 @@ async function showAges(section, importId) {
     return;
   }
   const canvas = h('canvas', { id: 'ages-chart', role: 'img', 'aria-label': 'Age percentiles per town, as ranges from p50 to p99' });
-  section.append(h('div', { class: 'chart' }, canvas),
+  const holder = h('div', { class: 'chart' }, canvas);
+  holder.style.height = `${Math.max(200, 26 * towns.length + 90)}px`; // a bar per town, readable on a phone too
+  section.append(holder,
     table('Age percentiles per town', ['Town', ...['p50', 'p75', 'p99'].map(p => h('th', { scope: 'col', class: 'num' }, p))], towns.map(t => h('tr', {},
       h('td', {}, t.town), h('td', { class: 'num' }, t.p50), h('td', { class: 'num' }, t.p75), h('td', { class: 'num' }, t.p99)))));
   rangeChart(canvas, towns.map(t => t.town), towns);
