@@ -83,7 +83,7 @@ export function coordinateColumns(dataset) {
 export async function datasetPage(main, name) {
   const dataset = (await api('GET', `/datasets/${enc(name)}`)).data;
   const coordinates = coordinateColumns(dataset);
-  const state = { name, dataset, filters: [], orderBy: null, limit: 50, includeDeleted: false, pages: [], coordinates };
+  const state = { name, dataset, filters: [], orderBy: null, limit: 25, includeDeleted: false, pages: [], coordinates };
   const rowsSection = h('section', { class: 'card', 'aria-labelledby': 'rows-title' });
   const ddl = h('pre', { class: 'ddl', id: 'ddl' }, dataset.ddl);
   clear(main,
