@@ -388,6 +388,19 @@ public sealed class DashboardBrowserTests(DashboardServer server) : IClassFixtur
         await page.Locator("#datasets-list .empty, #datasets-list table").First.WaitForAsync();
         await ShotAsync(page, "phone-03-datasets");
         await AssertFitsAsync(page);
+
+        // A small geographic dataset on the phone: its map and rows fit the screen.
+        using (var uploaded = await api.PostAsync(
+            $"/datasets?name=phone_airports&header=false&null=%5CN&columns={Analyzer.Docs.DatasetExamples.AirportColumns}",
+            new StringContent(Analyzer.Docs.DatasetExamples.AirportsCsv, System.Text.Encoding.UTF8, "text/csv")))
+        {
+            Assert.Equal(HttpStatusCode.Created, uploaded.StatusCode);
+        }
+        await page.GotoAsync($"{server.Origin}/#/datasets/phone_airports");
+        await page.Locator("path.points[data-count='4']").WaitForAsync();
+        await page.Locator("table.rows").WaitForAsync();
+        await ShotAsync(page, "phone-04-dataset");
+        await AssertFitsAsync(page);
     }
 
     /// <summary>Nothing sticks out of the viewport sideways (tables scroll inside their own box); names the widest elements when something does.</summary>

@@ -78,7 +78,8 @@ export async function worldMap(container, label, onPick) {
     element: map,
     setPoints(list) {
       // One path of tiny squares: thousands of points stay one DOM node.
-      points.setAttribute('d', list.map(([lat, lon]) => `M${lon.toFixed(3)},${(-lat).toFixed(3)}h0.6v0.6h-0.6z`).join(''));
+      const size = list.length < 500 ? 2.4 : 0.6; // a few points must stay visible on a phone; thousands must not cover the land
+      points.setAttribute('d', list.map(([lat, lon]) => `M${(lon - size / 2).toFixed(3)},${(-lat - size / 2).toFixed(3)}h${size}v${size}h-${size}z`).join(''));
       points.setAttribute('data-count', list.length);
     },
     showRadius(lat, lon, km, found) {
