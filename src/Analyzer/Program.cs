@@ -37,6 +37,7 @@ public sealed partial class Program
             .AddStorage()
             .AddAnalyzerHealthChecks()
             .AddImports()
+            .AddImportCatalog()
             .AddAnalytics()
             .AddDatasets()
             .AddAnalyzerAuth()
@@ -44,8 +45,10 @@ public sealed partial class Program
 
         var app = builder.Build();
         app.UseAnalyzerWeb();
+        app.UseDashboard();
         app.UseAnalyzerAuth();
         app.MapImports();
+        app.MapImportsList();
         app.MapAnalytics();
         app.MapDatasets();
         app.MapHealth();
