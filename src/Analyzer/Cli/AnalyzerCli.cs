@@ -52,6 +52,7 @@ public static class AnalyzerCli
             serve,
             DbCommand(db, settings),
             new AuthCli(settings).TokenCommand(db),
+            HealthProbe.Command(settings),
         };
         foreach (var option in serve.Options)
         {
