@@ -62,9 +62,9 @@ internal static partial class Dockerfile
         for (var i = 0; i < lines.Length; i++)
         {
             var line = lines[i].TrimEnd('\r').Trim();
-            if (line.StartsWith('#') || (line.Length == 0 && current is null))
+            if (line.StartsWith('#') || line.Length == 0)
             {
-                continue; // comments are removed even inside a continued instruction, as Docker does
+                continue; // comments and blank lines are removed even inside a continued instruction, as Docker does
             }
             if (current is null)
             {

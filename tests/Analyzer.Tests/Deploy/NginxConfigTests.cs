@@ -70,7 +70,9 @@ public sealed partial class NginxConfigTests : IDisposable
     {
         Assert.Contains("least_conn;", Config, StringComparison.Ordinal);
         Assert.Contains("proxy_next_upstream error timeout", Config, StringComparison.Ordinal);
-        Assert.DoesNotContain("non_idempotent", Config, StringComparison.Ordinal);
+        Assert.Contains("proxy_next_upstream_tries 2;", Config, StringComparison.Ordinal);
+        var directives = string.Join('\n', Config.Split('\n').Select(line => line.Split('#')[0]));
+        Assert.DoesNotContain("non_idempotent", directives, StringComparison.Ordinal);
         Assert.Contains("proxy_set_header X-Request-Id", Config, StringComparison.Ordinal);
         Assert.Contains("max_fails=", DeployFiles.Read("deploy/nginx/compose-upstream.conf"), StringComparison.Ordinal);
     }
