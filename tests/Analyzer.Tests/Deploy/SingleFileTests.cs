@@ -23,7 +23,9 @@ public sealed class SingleFileTests(ITestOutputHelper output) : IDisposable
         var publish = Path.Combine(directory.FullName, "publish");
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
         var built = await DeployFiles.RunAsync(dotnet,
-            ["publish", "src/Analyzer/Analyzer.csproj", "-p:PublishProfile=single-file", "-p:PublishReadyToRun=false", "-o", publish, "-nologo", "-v", "q"],
+            // Its own intermediate and output folders: a publish running at the same time (deploy/release.sh) writes the shared ones.
+            ["publish", "src/Analyzer/Analyzer.csproj", "-p:PublishProfile=single-file", "-p:PublishReadyToRun=false", "-o", publish, "-nologo", "-v", "q",
+                $"-p:IntermediateOutputPath={directory.FullName}/obj/", $"-p:OutputPath={directory.FullName}/bin/"],
             timeout: TimeSpan.FromMinutes(15));
         Assert.True(built.ExitCode == 0, $"dotnet publish: {built.Output}\n{built.Error}");
 
