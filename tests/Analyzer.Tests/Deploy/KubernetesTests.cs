@@ -152,7 +152,7 @@ public sealed class KubernetesTests(SqliteApp app) : IClassFixture<SqliteApp>
     [ToolFact("kubectl", Optional = true)]
     public async Task Kubectl_kustomize_builds_the_overlay_with_its_namespace_and_image()
     {
-        var build = await RunAsync(ToolFactAttribute.Find("kubectl")!, ["kustomize", "deploy/k8s/overlays/production"]);
+        var build = await RunAsync(ToolFactAttribute.Require("kubectl"), ["kustomize", "deploy/k8s/overlays/production"]);
 
         Assert.True(build.ExitCode == 0, build.Error);
         var objects = ParseYaml(build.Output).Select(o => Map(o)).ToList();

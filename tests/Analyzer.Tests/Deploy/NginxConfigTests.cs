@@ -82,7 +82,7 @@ public sealed partial class NginxConfigTests : IDisposable
     {
         var config = Prepare([8080, 8081]);
 
-        var test = await DeployFiles.RunAsync(ToolFactAttribute.Find("nginx")!, ["-t", "-p", directory.FullName, "-c", config, "-e", Path.Combine(directory.FullName, "error.log")]);
+        var test = await DeployFiles.RunAsync(ToolFactAttribute.Require("nginx"), ["-t", "-p", directory.FullName, "-c", config, "-e", Path.Combine(directory.FullName, "error.log")]);
 
         Assert.True(test.ExitCode == 0, $"nginx -t: {test.Error}");
         Assert.Contains("test is successful", test.Error, StringComparison.Ordinal);
@@ -94,7 +94,7 @@ public sealed partial class NginxConfigTests : IDisposable
         var config = Prepare([8080]);
         File.AppendAllText(Path.Combine(directory.FullName, "analyzer.conf"), "server { listen 81; proxy_pass_nonsense on; }\n");
 
-        var test = await DeployFiles.RunAsync(ToolFactAttribute.Find("nginx")!, ["-t", "-p", directory.FullName, "-c", config, "-e", Path.Combine(directory.FullName, "error.log")]);
+        var test = await DeployFiles.RunAsync(ToolFactAttribute.Require("nginx"), ["-t", "-p", directory.FullName, "-c", config, "-e", Path.Combine(directory.FullName, "error.log")]);
 
         Assert.NotEqual(0, test.ExitCode);
     }
@@ -106,7 +106,7 @@ public sealed partial class NginxConfigTests : IDisposable
         await using var server = await AnalyzerServer.StartAsync(data.FullName, null, "--db", "sqlite://" + Path.Combine(data.FullName, "a.db"), "--log-level", "Warning");
         var port = AnalyzerProcess.FreePort();
         var config = Prepare([server.Port], port);
-        using var nginx = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(ToolFactAttribute.Find("nginx")!)
+        using var nginx = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(ToolFactAttribute.Require("nginx"))
         {
             ArgumentList = { "-p", directory.FullName, "-c", config, "-e", Path.Combine(directory.FullName, "error.log") },
             RedirectStandardOutput = true,

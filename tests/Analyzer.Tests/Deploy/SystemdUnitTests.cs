@@ -85,7 +85,7 @@ public sealed class SystemdUnitTests : IDisposable
         Assert.Contains("ExecStart=/opt/analyzer/analyzer serve", text, StringComparison.Ordinal);
         await File.WriteAllTextAsync(unit, text.Replace("ExecStart=/opt/analyzer/analyzer", "ExecStart=" + executable, StringComparison.Ordinal));
 
-        var verify = await DeployFiles.RunAsync(ToolFactAttribute.Find("systemd-analyze")!, ["verify", unit]);
+        var verify = await DeployFiles.RunAsync(ToolFactAttribute.Require("systemd-analyze"), ["verify", unit]);
 
         // verify only warns (exit code 0) about an unknown key or value: any line it prints fails the test.
         Assert.True(verify.ExitCode == 0 && verify.Output.Trim().Length == 0 && verify.Error.Trim().Length == 0,
@@ -99,7 +99,7 @@ public sealed class SystemdUnitTests : IDisposable
         await File.WriteAllTextAsync(unit, DeployFiles.Read(UnitFile).Replace("Type=notify", "Type=notifyy", StringComparison.Ordinal)
             .Replace("ExecStart=/opt/analyzer/analyzer", "ExecStart=/bin/true", StringComparison.Ordinal));
 
-        var verify = await DeployFiles.RunAsync(ToolFactAttribute.Find("systemd-analyze")!, ["verify", unit]);
+        var verify = await DeployFiles.RunAsync(ToolFactAttribute.Require("systemd-analyze"), ["verify", unit]);
 
         Assert.Contains("notifyy", verify.Error, StringComparison.Ordinal);
     }

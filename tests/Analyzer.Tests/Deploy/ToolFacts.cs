@@ -20,6 +20,10 @@ public sealed class ToolFactAttribute(string tool) : FactAttribute
 
     /// <summary>Where the tool is when it is not on PATH (Debian puts nginx and systemd-analyze under /usr/sbin and /usr/bin).</summary>
     public static string? Find(string tool) => DeployFiles.Program(tool, "/usr/sbin/" + tool, "/usr/bin/" + tool);
+
+    /// <summary>The tool's path; a failure naming it when it is missing (ANALYZER_REQUIRE_DEPLOY_TOOLS=1 ran the test anyway).</summary>
+    public static string Require(string tool) =>
+        Find(tool) ?? throw new FileNotFoundException($"{tool} is not installed, and ANALYZER_REQUIRE_DEPLOY_TOOLS=1 requires it", tool);
 }
 
 public sealed class ToolFactDiscoverer(IMessageSink sink) : FactDiscoverer(sink)
