@@ -29,6 +29,9 @@ public sealed partial class Program
     public static WebApplication BuildWebApp(IEnumerable<KeyValuePair<string, string?>> settings, string url)
     {
         var builder = WebApplication.CreateBuilder(hostArguments);
+        // Under systemd (deploy/systemd, Type=notify): READY=1 once serving, STOPPING=1 on SIGTERM; elsewhere nothing.
+        // Before the log format, so that --log-format wins over the journal formatter it would pick.
+        builder.Services.AddSystemd();
         builder.Configuration.AddInMemoryCollection(settings);
         builder.WebHost.UseUrls(url);
         builder.Logging.UseAnalyzerFormat(builder.Configuration[Settings.Of<WebOptions>(nameof(WebOptions.LogFormat)).Path]);
@@ -38,6 +41,7 @@ public sealed partial class Program
             .AddStorage()
             .AddAnalyzerHealthChecks()
             .AddImports()
+            .AddImportCatalog()
             .AddAnalytics()
             .AddDatasets()
             .AddAnalyzerAuth()
@@ -46,8 +50,10 @@ public sealed partial class Program
 
         var app = builder.Build();
         app.UseAnalyzerWeb();
+        app.UseDashboard();
         app.UseAnalyzerAuth();
         app.MapImports();
+        app.MapImportsList();
         app.MapAnalytics();
         app.MapDatasets();
         app.MapHealth();

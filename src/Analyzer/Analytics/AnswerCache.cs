@@ -24,5 +24,21 @@ public sealed class AnswerCache : IDisposable
         return json;
     }
 
+    /// <summary>
+    /// Drops the answers of a deleted import. They could not be served anyway (the endpoints answer 404 before
+    /// looking here, and import ids are never reused); this only frees their memory at once. Keys are tuples
+    /// whose second item is the import id.
+    /// </summary>
+    public void ForgetImport(long importId)
+    {
+        foreach (var key in cache.Keys)
+        {
+            if (key is System.Runtime.CompilerServices.ITuple { Length: >= 2 } tuple && tuple[1] is long id && id == importId)
+            {
+                cache.Remove(key);
+            }
+        }
+    }
+
     public void Dispose() => cache.Dispose();
 }

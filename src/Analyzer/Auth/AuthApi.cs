@@ -31,6 +31,7 @@ public static class AuthApi
         services.AddSingleton<IPurge, RevocationPurge>();
         services.AddSingleton<RevocationCache>();
         services.AddSingleton<BearerEvents>();
+        services.AddSessions();
         // The core only: AddAuthentication would also start data protection (a key ring on disk) that no bearer token needs.
         services.AddWebEncoders();
         // AddJwtBearer reads Authentication:Schemes:Bearer through this (AddAuthentication would register it): here
@@ -84,6 +85,7 @@ public static class AuthApi
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .RequireAuthorization(Scopes.Admin);
+        group.MapSessions();
         return group;
     }
 
@@ -167,6 +169,7 @@ public sealed record RevokedToken(string Jti, DateTime RevokedAt);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(DataEnvelope<RevokedToken>))]
+[JsonSerializable(typeof(DataEnvelope<SessionToken>))]
 public sealed partial class AuthJsonContext : JsonSerializerContext;
 
 /// <summary>One warning at start when nothing keeps strangers out: authentication off and a non-loopback address.</summary>

@@ -10,7 +10,7 @@ using Microsoft.Extensions.Options;
 namespace Analyzer.Cli;
 
 /// <summary>
-/// <c>analyzer [serve] [options]</c> and <c>analyzer db upgrade|downgrade|current|history</c>.
+/// <c>analyzer [serve] [options]</c>, <c>analyzer db upgrade|downgrade|current|history</c> and <c>analyzer health</c> (<see cref="HealthProbe"/>).
 /// The options of <c>serve</c> are the declared settings (<see cref="Settings"/>, <see cref="SettingOptions"/>):
 /// each also reads ANALYZER_&lt;NAME&gt; from the environment; the command line wins.
 /// </summary>
@@ -52,6 +52,8 @@ public static class AnalyzerCli
             serve,
             DbCommand(db, settings),
             new AuthCli(settings).TokenCommand(db),
+            new UsersCli(settings).UsersCommand(db),
+            HealthProbe.Command(settings),
         };
         foreach (var option in serve.Options)
         {

@@ -36,6 +36,8 @@ public static class ProtectedEndpoints
         new("GET", "/imports/{import}/citizens/birthdays", Scopes.Read, HttpStatusCode.OK),
         new("GET", "/imports/{import}/towns/stat/percentile/age", Scopes.Read, HttpStatusCode.OK),
         new("POST", "/imports", Scopes.Write, HttpStatusCode.Created),
+        new("GET", "/imports", Scopes.Read, HttpStatusCode.OK),
+        new("GET", "/imports/{import}", Scopes.Read, HttpStatusCode.OK),
         new("PATCH", "/imports/{import}/citizens/1", Scopes.Write, HttpStatusCode.OK),
         new("POST", "/auth/revocations", Scopes.Admin, HttpStatusCode.Created),
     ];
@@ -355,6 +357,7 @@ public abstract class AuthTests<TApp>(TApp app) : IClassFixture<TApp> where TApp
     private static readonly Dictionary<string, string> ExceptionsToTheMethodRule = new(StringComparer.Ordinal)
     {
         ["DELETE /datasets/{name}"] = Scopes.Admin,
+        ["DELETE /imports/{import_id:id}"] = Scopes.Admin,
         ["GET /datasets/{name}/rows/create"] = Scopes.Write,
         ["GET /datasets/{name}/rows/{id:id}/update"] = Scopes.Write,
         ["GET /datasets/{name}/rows/{id:id}/delete"] = Scopes.Write,

@@ -112,7 +112,7 @@ public sealed partial class ReadmeExamplesTests(ITestOutputHelper output) : IDis
                 shift 3
                 if [ "${1-}" = -- ]; then shift; fi
                 case "${1-}" in
-                  token|db) command "$README_DOTNET" "$README_ANALYZER" "$@" ;;
+                  token|db|users) command "$README_DOTNET" "$README_ANALYZER" "$@" ;;
                   *)
                     __stop
                     command "$README_DOTNET" "$README_ANALYZER" "$@" --api-address 127.0.0.1 --api-port "$README_PORT" >>serve.log 2>&1 &

@@ -96,7 +96,8 @@ public abstract class PlatformTests<TApp>(TApp app) : IClassFixture<TApp> where 
     }
 
     [BackendTheory]
-    [InlineData("/imports", "POST, OPTIONS")]
+    [InlineData("/imports", "GET, POST, OPTIONS")]
+    [InlineData("/imports/1", "DELETE, GET, OPTIONS")]
     [InlineData("/imports/1/citizens", "GET, OPTIONS")]
     [InlineData("/imports/1/citizens/2", "PATCH, OPTIONS")]
     [InlineData("/imports/1/citizens/birthdays", "GET, OPTIONS")]
