@@ -70,7 +70,8 @@ public sealed class ComposeTests : IDisposable
         Assert.Contains("/tmp", List(service, "tmpfs"));
         var grace = int.Parse(Text(service, "stop_grace_period").TrimEnd('s'), CultureInfo.InvariantCulture);
         Assert.True(grace > int.Parse(Environment("analyzer")["ANALYZER_SHUTDOWN_TIMEOUT"], CultureInfo.InvariantCulture));
-        Assert.Equal([Environment("analyzer").GetValueOrDefault("ANALYZER_API_PORT", Setting.Format(new WebOptions().ApiPort)!)], List(service, "expose"));
+        Assert.Equal([Environment("analyzer").GetValueOrDefault("ANALYZER_API_PORT", Setting.Format(new WebOptions().ApiPort)!),
+            Environment("analyzer").GetValueOrDefault("ANALYZER_GRPC_PORT", Setting.Format(new WebOptions().GrpcPort)!)], List(service, "expose"));
         Assert.False(service.ContainsKey("ports"), "replicas cannot share a host port: nginx publishes one");
     }
 

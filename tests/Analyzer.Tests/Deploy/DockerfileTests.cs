@@ -107,9 +107,11 @@ public sealed class DockerfileTests
     public void It_exposes_the_port_the_service_listens_on()
     {
         var port = Runtime.Environment["ANALYZER_API_PORT"];
+        var grpcPort = Runtime.Environment["ANALYZER_GRPC_PORT"];
 
         Assert.Equal(Setting.Format(new WebOptions().ApiPort), port);
-        Assert.Equal([port], Runtime.All("EXPOSE").Select(e => e.Arguments.Split('/')[0]));
+        Assert.Equal(Setting.Format(new WebOptions().GrpcPort), grpcPort);
+        Assert.Equal([port, grpcPort], Runtime.All("EXPOSE").SelectMany(e => e.Arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Select(p => p.Split('/')[0]));
     }
 
     [Fact]

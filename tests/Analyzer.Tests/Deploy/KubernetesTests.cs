@@ -25,6 +25,8 @@ public sealed class KubernetesTests(SqliteApp app) : IClassFixture<SqliteApp>
 
     private static Dictionary<string, object?> Container => Map(Assert.Single(List(PodSpec, "containers")));
 
+    private static object? ContainerPort(string name) => Assert.Single(List(Container, "ports"), p => Text(p, "name") == name);
+
     private static Dictionary<string, string> ConfigMapData => Map(Objects["ConfigMap"], "data").ToDictionary(p => p.Key, p => Assert.IsType<string>(p.Value));
 
     private static int Int(object? node, string path) => int.Parse(Text(node, path), CultureInfo.InvariantCulture);
@@ -67,8 +69,9 @@ public sealed class KubernetesTests(SqliteApp app) : IClassFixture<SqliteApp>
     [Fact]
     public async Task The_probes_ask_routes_that_answer_200_on_the_port_the_service_listens_on()
     {
-        var port = Assert.Single(List(Container, "ports"));
+        var port = ContainerPort("http");
         Assert.Equal(ConfigMapData["ANALYZER_API_PORT"], Text(port, "containerPort"));
+        Assert.Equal(ConfigMapData["ANALYZER_GRPC_PORT"], Text(ContainerPort("grpc"), "containerPort"));
         Assert.Equal("/health/live", Text(Container, "livenessProbe.httpGet.path"));
         Assert.Equal("/health/ready", Text(Container, "readinessProbe.httpGet.path"));
         Assert.Equal("/health/live", Text(Container, "startupProbe.httpGet.path"));
@@ -86,9 +89,10 @@ public sealed class KubernetesTests(SqliteApp app) : IClassFixture<SqliteApp>
     [Fact]
     public void The_service_and_the_network_policy_reach_the_container_port()
     {
-        var port = Assert.Single(List(Container, "ports"));
-        var service = Assert.Single(List(Objects["Service"], "spec.ports"));
-        Assert.Equal(Text(port, "name"), Text(service, "targetPort"));
+        var ports = List(Container, "ports").ToList();
+        Assert.Equal(["grpc", "http"], ports.Select(p => Text(p, "name")).Order(StringComparer.Ordinal));
+        Assert.Equal(ports.Select(p => Text(p, "name")).Order(StringComparer.Ordinal),
+            List(Objects["Service"], "spec.ports").Select(s => Text(s, "targetPort")).Order(StringComparer.Ordinal));
 
         var labels = Map(Deployment, "spec.template.metadata.labels");
         foreach (var selector in new[] { Map(Objects["Service"], "spec.selector"), Map(Deployment, "spec.selector.matchLabels"),
@@ -97,7 +101,8 @@ public sealed class KubernetesTests(SqliteApp app) : IClassFixture<SqliteApp>
             Assert.All(selector, pair => Assert.Equal(labels[pair.Key], pair.Value));
         }
         var ingress = Assert.Single(List(Objects["NetworkPolicy"], "spec.ingress"));
-        Assert.Equal(Text(port, "containerPort"), Text(Assert.Single(List(ingress, "ports")), "port"));
+        Assert.Equal(ports.Select(p => Text(p, "containerPort")).Order(StringComparer.Ordinal),
+            List(ingress, "ports").Select(p => Text(p, "port")).Order(StringComparer.Ordinal));
         Assert.Equal(["Egress", "Ingress"], List(Objects["NetworkPolicy"], "spec.policyTypes").Cast<string>().Order(StringComparer.Ordinal));
         Assert.Equal(Text(Deployment, "metadata.name"), Text(Objects["HorizontalPodAutoscaler"], "spec.scaleTargetRef.name"));
         Assert.True(Int(Objects["HorizontalPodAutoscaler"], "spec.minReplicas") >= 2);
