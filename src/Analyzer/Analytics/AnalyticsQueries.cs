@@ -11,7 +11,9 @@ public sealed record Person(int CitizenId, string Town, DateOnly BirthDate, stri
 public sealed class AnalyticsQueries(Database database)
 {
     // Each reads one range of the citizens' primary key: no join, so no plan that statistics could make quadratic.
-    internal const string KinQuery = "SELECT citizen_id, birth_date, relatives FROM citizens WHERE import_id = @import_id ORDER BY citizen_id";
+    // Only citizens with relatives: relations are mutual, so every relative of someone has relatives of its own.
+    internal static string KinQuery(SqlDialect dialect) =>
+        $"SELECT citizen_id, birth_date, relatives FROM citizens WHERE import_id = @import_id AND {dialect.IdListIsNotEmpty("relatives")} ORDER BY citizen_id";
     internal const string PeopleQuery =
         "SELECT citizen_id, town, birth_date, channel, relatives, friends FROM citizens WHERE import_id = @import_id ORDER BY citizen_id";
     internal const string TownsQuery = "SELECT town, birth_date FROM citizens WHERE import_id = @import_id";
@@ -27,11 +29,11 @@ public sealed class AnalyticsQueries(Database database)
             : null;
     }
 
-    /// <summary>Each citizen's id, birth date and relatives, ordered by citizen_id.</summary>
+    /// <summary>Each citizen's id, birth date and relatives, ordered by citizen_id: those with relatives (the others buy nothing and are nobody's relative).</summary>
     public async Task<IReadOnlyList<Kin>> ReadKinAsync(long importId, CancellationToken cancellationToken)
     {
         await using var session = await database.ConnectAsync(cancellationToken);
-        await using var command = session.Command(KinQuery);
+        await using var command = session.Command(KinQuery(database.Dialect));
         command.AddParameter("@import_id", importId);
         var rows = new List<Kin>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);

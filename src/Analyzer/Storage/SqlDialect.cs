@@ -31,6 +31,9 @@ public abstract partial class SqlDialect
     /// <summary>A list of ids stored in one column (a citizen's relatives): PostgreSQL <c>integer[]</c>, SQLite a JSON array as text.</summary>
     public abstract object IdListValue(IReadOnlyList<int> ids);
 
+    /// <summary>SQL: the id list in <paramref name="column"/> is not empty.</summary>
+    public abstract string IdListIsNotEmpty(string column);
+
     /// <summary>SQL for the id list in <paramref name="column"/> without the id in <paramref name="parameter"/>.</summary>
     public abstract string IdListWithout(string column, string parameter);
 
@@ -120,6 +123,7 @@ public abstract partial class SqlDialect
             command.Parameters.Add(new NpgsqlParameter<int[]>(parameter.TrimStart('@'), [.. ids]));
         public override string Json(string parameter) => $"CAST({parameter} AS jsonb)";
         public override object IdListValue(IReadOnlyList<int> ids) => ids as int[] ?? [.. ids];
+        public override string IdListIsNotEmpty(string column) => $"cardinality({column}) > 0";
         public override string IdListWithout(string column, string parameter) => $"array_remove({column}, {parameter})";
         public override string IdListWith(string column, string parameter) => $"array_append({column}, {parameter})";
         protected override int[] ReadStoredIdList(DbDataReader reader, int ordinal) => reader.GetFieldValue<int[]>(ordinal);
@@ -159,6 +163,7 @@ public abstract partial class SqlDialect
             command.AddParameter(parameter, FormatIdList(ids));
         public override string Json(string parameter) => parameter;
         public override object IdListValue(IReadOnlyList<int> ids) => FormatIdList(ids);
+        public override string IdListIsNotEmpty(string column) => $"{column} <> '[]'";
         public override string IdListWithout(string column, string parameter) =>
             $"(SELECT json_group_array(value) FROM json_each({column}) WHERE value <> {parameter})";
         public override string IdListWith(string column, string parameter) => $"json_insert({column}, '$[#]', {parameter})";

@@ -21,7 +21,7 @@ public sealed class QueryPlanTests(PostgresApp app) : IClassFixture<PostgresApp>
     {
         { "GET citizens", CitizenStore.SelectCitizens + " ORDER BY citizen_id" },
         { "PATCH reads its citizen", CitizenStore.SelectCitizens + " AND citizen_id = 1" },
-        { "birthdays", AnalyticsQueries.KinQuery },
+        { "birthdays", AnalyticsQueries.KinQuery(SqlDialect.Postgres) },
         { "courses and demand", AnalyticsQueries.PeopleQuery },
         { "age percentiles", AnalyticsQueries.TownsQuery },
     };
