@@ -129,8 +129,10 @@ async function mapSection(state) {
       map.showRadius(point[0], point[1], radius, rows.map(r => [r[latColumn], r[lonColumn]]));
       const label = state.dataset.columns.find(c => c.type === 'text')?.name;
       clear(found, h('p', { id: 'near-count' }, `${rows.length}${answer.next ? '+' : ''} rows within ${radius} km of ${point[0]}, ${point[1]}`),
-        rows.length ? h('ul', { class: 'near-list' }, rows.slice(0, 50).map(r => h('li', {}, `${label ? r[label] : `row ${r.id}`}`,
-          r.distance_km !== undefined ? ` — ${Number(r.distance_km).toFixed(1)} km` : ''))) : null);
+        rows.length ? h('ol', { class: 'near-list', 'aria-label': 'Nearest first' }, rows.slice(0, 50).map(r => h('li', { 'data-row': r.id, 'data-km': r.distance_km },
+          h('span', { class: 'near-name' }, label ? r[label] ?? `row ${r.id}` : `row ${r.id}`),
+          typeof r.distance_km === 'number' ? h('span', { class: 'near-km' }, `${r.distance_km.toFixed(1)} km`) : null))) : null,
+        rows.length > 50 ? h('p', { class: 'muted' }, `The nearest 50 are listed; every one is drawn on the map.`) : null);
     } catch (e) {
       map.showRadius(point[0], point[1], radius, []);
       clear(found, problemBox(e));
