@@ -506,6 +506,30 @@ public sealed class DashboardBrowserTests(DashboardServer server) : IClassFixtur
         await ShotAsync(page, "phone-02-import-page");
         await AssertFitsAsync(page);
 
+        // Courses and demand of an import without channels: one "(no channel)" bar holding every course.
+        await page.Locator("#courses-chart").WaitForAsync();
+        await page.Locator("#demand-result table.demand").WaitForAsync();
+        using (var courses = await api.GetAsync($"/imports/{importId}/citizens/courses"))
+        {
+            var buyers = (await courses.ReadJsonAsync()).GetProperty("data").GetProperty("");
+            await AssertCourseBarsAsync(page, ["(no channel)"], [buyers.EnumerateArray().Sum(b => b.GetProperty("courses").GetInt32())]);
+        }
+        await page.Locator("#courses-panel").ScreenshotAsync(new() { Path = Path.Combine(ScreenshotFolder, "phone-02b-courses.png") });
+        await page.Locator("#demand-panel").ScreenshotAsync(new() { Path = Path.Combine(ScreenshotFolder, "phone-02c-demand.png") });
+
+        // An import with channels on the phone: the chart, the table and the extra citizen columns fit.
+        var channelImport = await api.CreateImportAsync(ChannelImport());
+        await page.GotoAsync($"{server.Origin}/#/imports/{channelImport}");
+        await page.Locator("#courses-chart").WaitForAsync();
+        await page.Locator("table.citizens").WaitForAsync();
+        await page.Locator("#demand-result table.demand").WaitForAsync();
+        await AssertCourseBarsAsync(page, ["(no channel)", "instagram", "tv"], [2.0, 3.0, 4.0]);
+        await page.Locator("#courses-panel").ScreenshotAsync(new() { Path = Path.Combine(ScreenshotFolder, "phone-02d-channel-courses.png") });
+        await page.Locator("#demand-panel").ScreenshotAsync(new() { Path = Path.Combine(ScreenshotFolder, "phone-02e-channel-demand.png") });
+        await AssertFitsAsync(page);
+        await page.GotoAsync($"{server.Origin}/#/imports/{importId}");
+        await page.Locator("#birthdays-chart").WaitForAsync();
+
         // Keyboard: the month buttons list the buyers without a pointer.
         await page.Locator("button[data-month='1']").FocusAsync();
         await page.Keyboard.PressAsync("Enter");
