@@ -557,6 +557,15 @@ public sealed class DashboardBrowserTests(DashboardServer server) : IClassFixtur
         await page.GotoAsync($"{server.Origin}/#/datasets/phone_airports");
         await page.Locator("path.points[data-count='4']").WaitForAsync();
         await page.Locator("table.rows").WaitForAsync();
+
+        // A radius query on the phone: Goroka (PNG) alone within 100 km of itself, its distance listed.
+        await page.GetByLabel("Latitude").FillAsync("-6.08");
+        await page.GetByLabel("Longitude").FillAsync("145.39");
+        await page.GetByLabel("Radius (km)").FillAsync("100");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Find rows nearby" }).ClickAsync();
+        await page.Locator("#near-count").Filter(new() { HasText = "1 row within 100 km" }).WaitForAsync();
+        Assert.Contains("Goroka Airport", await page.Locator(".near-list li").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Contains(" km", await page.Locator(".near-list li .near-km").InnerTextAsync(), StringComparison.Ordinal);
         await ShotAsync(page, "phone-04-dataset");
         await AssertFitsAsync(page);
     }

@@ -128,7 +128,7 @@ async function mapSection(state) {
       const rows = answer.data;
       map.showRadius(point[0], point[1], radius, rows.map(r => [r[latColumn], r[lonColumn]]));
       const label = state.dataset.columns.find(c => c.type === 'text')?.name;
-      clear(found, h('p', { id: 'near-count' }, `${rows.length}${answer.next ? '+' : ''} rows within ${radius} km of ${point[0]}, ${point[1]}`),
+      clear(found, h('p', { id: 'near-count' }, `${rows.length}${answer.next ? '+' : ''} ${rows.length === 1 && !answer.next ? 'row' : 'rows'} within ${radius} km of ${point[0]}, ${point[1]}`),
         rows.length ? h('ol', { class: 'near-list', 'aria-label': 'Nearest first' }, rows.slice(0, 50).map(r => h('li', { 'data-row': r.id, 'data-km': r.distance_km },
           h('span', { class: 'near-name' }, label ? r[label] ?? `row ${r.id}` : `row ${r.id}`),
           typeof r.distance_km === 'number' ? h('span', { class: 'near-km' }, `${r.distance_km.toFixed(1)} km`) : null))) : null,
