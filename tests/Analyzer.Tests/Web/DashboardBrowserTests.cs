@@ -520,6 +520,8 @@ public sealed class DashboardBrowserTests(DashboardServer server) : IClassFixtur
         // An import with channels on the phone: the chart, the table and the extra citizen columns fit.
         var channelImport = await api.CreateImportAsync(ChannelImport());
         await page.GotoAsync($"{server.Origin}/#/imports/{channelImport}");
+        // Only the hash changes: wait for the new page's heading, so that no locator below finds the previous page's parts.
+        await page.GetByRole(AriaRole.Heading, new() { Name = $"Import {channelImport}", Exact = true }).WaitForAsync();
         await page.Locator("#courses-chart").WaitForAsync();
         await page.Locator("table.citizens").WaitForAsync();
         await page.Locator("#demand-result table.demand").WaitForAsync();
@@ -528,7 +530,9 @@ public sealed class DashboardBrowserTests(DashboardServer server) : IClassFixtur
         await page.Locator("#demand-panel").ScreenshotAsync(new() { Path = Path.Combine(ScreenshotFolder, "phone-02e-channel-demand.png") });
         await AssertFitsAsync(page);
         await page.GotoAsync($"{server.Origin}/#/imports/{importId}");
+        await page.GetByRole(AriaRole.Heading, new() { Name = $"Import {importId}", Exact = true }).WaitForAsync();
         await page.Locator("#birthdays-chart").WaitForAsync();
+        await page.Locator("#citizens-title").WaitForAsync();
 
         // Keyboard: the month buttons list the buyers without a pointer.
         await page.Locator("button[data-month='1']").FocusAsync();

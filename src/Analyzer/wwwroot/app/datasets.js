@@ -65,19 +65,10 @@ function uploadCsvForm() {
   return form;
 }
 
-/** The coordinate columns: the catalog's geo field when the service has it, else columns named like latitude and longitude. */
+/** The coordinate columns the service names in the catalog entry (`"geo": {"lat": COL, "lon": COL}` or null). */
 export function coordinateColumns(dataset) {
   const geo = dataset.geo;
-  if (Array.isArray(geo) && geo.length >= 2) return { lat: geo[0], lon: geo[1] };
-  if (geo && typeof geo === 'object') {
-    const lat = geo.latitude ?? geo.lat ?? geo.latitude_column;
-    const lon = geo.longitude ?? geo.lon ?? geo.lng ?? geo.longitude_column;
-    if (lat && lon) return { lat, lon };
-  }
-  const numeric = dataset.columns.filter(c => c.type === 'float' || c.type === 'integer').map(c => c.name);
-  const lat = numeric.find(n => /^(lat|latitude)$/i.test(n));
-  const lon = numeric.find(n => /^(lon|lng|long|longitude)$/i.test(n));
-  return lat && lon ? { lat, lon } : null;
+  return geo && geo.lat && geo.lon ? { lat: geo.lat, lon: geo.lon } : null;
 }
 
 export async function datasetPage(main, name) {

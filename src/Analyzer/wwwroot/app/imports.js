@@ -1,4 +1,4 @@
-// Imports: the list with an upload, and one import's page: birthdays and age charts, citizens with an edit form, deletion.
+// Imports: the list with an upload, and one import's page: birthdays and age charts, courses by channel, demand, citizens with an edit form, deletion.
 import { api, upload } from './api.js';
 import { announce, clear, emptyState, field, formatTime, h, problemBox, progressBar, showFieldErrors, table } from './dom.js';
 import { barChart, horizontalBarChart, rangeChart } from './charts.js';
