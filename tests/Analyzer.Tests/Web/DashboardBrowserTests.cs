@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Analyzer.Auth;
 using Analyzer.Tests.Infrastructure;
 using Microsoft.Playwright;
@@ -106,7 +107,7 @@ public sealed class DashboardBrowserTests(DashboardServer server) : IClassFixtur
     /// work adds. Until that is merged the service answers 400 ("near" is no column) and the test checks that the page
     /// shows that problem; after the merge this is true and the test checks the rows found and the circle drawn.
     /// </summary>
-    private static readonly bool GeoEndpointMerged = false;
+    private static readonly bool GeoEndpointMerged = true;
 
     public static string ScreenshotFolder { get; } = FindScreenshotFolder();
 
@@ -209,6 +210,42 @@ public sealed class DashboardBrowserTests(DashboardServer server) : IClassFixtur
     private static Task<double[]> BirthdayBarsAsync(IPage page) =>
         page.EvaluateAsync<double[]>("() => Chart.getChart('birthdays-chart').data.datasets[0].data");
 
+    /// <summary>The courses chart as drawn: its labels (channels) and bar values (courses per channel).</summary>
+    private static async Task AssertCourseBarsAsync(IPage page, string[] channels, double[] totals)
+    {
+        Assert.Equal(channels, await page.EvaluateAsync<string[]>("() => Chart.getChart('courses-chart').data.labels"));
+        Assert.Equal(totals, await page.EvaluateAsync<double[]>("() => Chart.getChart('courses-chart').data.datasets[0].data"));
+    }
+
+    private static JsonObject WithChannel(JsonObject citizen, int[] friends, string? channel)
+    {
+        citizen["friends"] = new JsonArray([.. friends.Select(f => (JsonNode)f)]);
+        if (channel is not null)
+        {
+            citizen["channel"] = channel;
+        }
+        return citizen;
+    }
+
+    /// <summary>
+    /// Five citizens with friends and channels (4 names none). Courses, one per distinct relative or friend:
+    /// 1 → {2, 3} = 2, 2 → {1} = 1 (instagram: 3); 3 → {1, 4} = 2, 5 → {5, 4} = 2 (tv: 4); 4 → {3, 5} = 2 (no channel: 2).
+    /// </summary>
+    private static JsonObject ChannelImport() => Import(
+        WithChannel(Citizen(1, [2], town: "Keflavik", birthDate: "01.01.1990"), [3], "instagram"),
+        WithChannel(Citizen(2, [1], town: "Keflavik", birthDate: "15.06.1991", gender: "female"), [], "instagram"),
+        WithChannel(Citizen(3, [], town: "Reykjavik", birthDate: "10.10.1960"), [1, 4], "tv"),
+        WithChannel(Citizen(4, [], town: "Reykjavik", birthDate: "05.05.2010", gender: "female"), [3, 5], null),
+        WithChannel(Citizen(5, [5], town: "Reykjavik", birthDate: "20.02.1960"), [4], "tv"));
+
+    /// <summary>The demand row of a town, age group and channel ("" for none): its citizens and courses as shown.</summary>
+    private static async Task<(int Citizens, int Courses)> DemandRowAsync(IPage page, string key)
+    {
+        var cells = await page.Locator($"#demand-result tr[data-key='{key}'] td.num").AllInnerTextsAsync();
+        Assert.Equal(2, cells.Count);
+        return (int.Parse(cells[0], CultureInfo.InvariantCulture), int.Parse(cells[1], CultureInfo.InvariantCulture));
+    }
+
     [BrowserFact]
     public async Task An_analyst_signs_in_uploads_charts_edits_maps_and_deletes()
     {
@@ -250,6 +287,13 @@ public sealed class DashboardBrowserTests(DashboardServer server) : IClassFixtur
         Assert.Equal("1", await page.Locator("button[data-month='12']").GetAttributeAsync("data-presents"));
         Assert.Equal(2, await page.Locator("#ages-chart").EvaluateAsync<int>("c => Chart.getChart(c).data.labels.length"));
 
+        // The contract's shape: no channel or friends columns; every course (1 ↔ 2) under "(no channel)".
+        await page.Locator("#courses-chart").WaitForAsync();
+        await AssertCourseBarsAsync(page, ["(no channel)"], [2.0]);
+        Assert.DoesNotContain("Channel", await page.Locator("table.citizens thead").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.DoesNotContain("Friends", await page.Locator("table.citizens thead").InnerTextAsync(), StringComparison.Ordinal);
+        await page.Locator("#demand-result table.demand").WaitForAsync();
+
         // The edit form shows the contract's message next to the field, and changes nothing.
         await page.GetByRole(AriaRole.Button, new() { Name = "Edit citizen 3" }).ClickAsync();
         await page.GetByLabel("Birth date (DD.MM.YYYY)").FillAsync("31.02.2019");
@@ -278,6 +322,8 @@ public sealed class DashboardBrowserTests(DashboardServer server) : IClassFixtur
         Assert.Equal(2, await page.Locator("#month-detail tbody tr").CountAsync());
         await ShotAsync(page, "04-import-page");
 
+        await CoursesStepsAsync(page);
+
         // A dataset: airports.dat, no header, \N for null; every airport on the map.
         await page.GetByRole(AriaRole.Link, new() { Name = "Datasets" }).ClickAsync();
         await page.GetByRole(AriaRole.Heading, new() { Name = "Datasets", Exact = true }).WaitForAsync();
@@ -303,7 +349,18 @@ public sealed class DashboardBrowserTests(DashboardServer server) : IClassFixtur
         if (GeoEndpointMerged)
         {
             await page.Locator("#near-count").WaitForAsync();
-            Assert.True(await page.Locator("circle.found").CountAsync() > 0, "no airport found near Reykjavík");
+            var found = await page.Locator("circle.found").CountAsync();
+            Assert.True(found > 0, "no airport found near Reykjavík");
+            Assert.StartsWith($"{found} rows within 300 km", await page.Locator("#near-count").InnerTextAsync(), StringComparison.Ordinal);
+            var distances = (await page.Locator(".near-list li").EvaluateAllAsync<string[]>("items => items.map(i => i.dataset.km)"))
+                .Select(d => double.Parse(d, CultureInfo.InvariantCulture)).ToArray();
+            Assert.Equal(Math.Min(found, 50), distances.Length);
+            Assert.Equal(distances.Order(), distances); // nearest first
+            Assert.All(distances, d => Assert.InRange(d, 0, 300));
+            // Reykjavík's own airport (64.13, -21.9406) is about 30 m away, listed first with its distance.
+            var nearest = await page.Locator(".near-list li").First.InnerTextAsync();
+            Assert.Contains("Reykjavik Airport", nearest, StringComparison.Ordinal);
+            Assert.Contains("0.0 km", nearest, StringComparison.Ordinal);
         }
         else
         {
@@ -340,6 +397,83 @@ public sealed class DashboardBrowserTests(DashboardServer server) : IClassFixtur
         await ShotAsync(page, "08-imports-after-delete");
     }
 
+    /// <summary>An import with channels and friends: the courses chart and the demand table, after edits too, and refused input shown.</summary>
+    private async Task CoursesStepsAsync(IPage page)
+    {
+        await page.GetByRole(AriaRole.Link, new() { Name = "Imports", Exact = true }).ClickAsync();
+        await WaitForHashAsync(page, "^#/imports$");
+        var importFile = Path.Combine(server.Folder, "channels.json");
+        await File.WriteAllTextAsync(importFile, ChannelImport().ToJsonString());
+        await page.Locator("#upload-import input[type=file]").SetInputFilesAsync(importFile);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Upload import" }).ClickAsync();
+        await page.Locator("#courses-chart").WaitForAsync();
+        await page.Locator("table.citizens").WaitForAsync();
+
+        // Channels in ordinal order, "" (none) first; totals as computed by hand in ChannelImport.
+        await AssertCourseBarsAsync(page, ["(no channel)", "instagram", "tv"], [2.0, 3.0, 4.0]);
+        Assert.Equal("4", await page.Locator("#courses-panel tr[data-channel='tv'] td.num").First.InnerTextAsync());
+        Assert.Contains("Friends", await page.Locator("table.citizens thead").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Equal("3, 5", await page.Locator("table.citizens tr[data-citizen='4'] td.friends").InnerTextAsync());
+        Assert.Equal("—", await page.Locator("table.citizens tr[data-citizen='4'] td.channel").InnerTextAsync());
+
+        // Demand by the default keys and age groups: 1 (36) and 2 (35) in Keflavik, 35-44, instagram buy 2 + 1.
+        await page.Locator("#demand-result table.demand").WaitForAsync();
+        Assert.Equal((2, 3), await DemandRowAsync(page, "Keflavik|35-44|instagram"));
+        Assert.Equal((1, 2), await DemandRowAsync(page, "Reykjavik|0-17|"));
+        Assert.Equal("(no channel)", await page.Locator("#demand-result tr[data-key='Reykjavik|0-17|'] td").Nth(2).InnerTextAsync());
+
+        // A reversed age group is refused: the message next to the field, the detail above the table.
+        await page.GetByLabel("Age groups").FillAsync("30-20");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Show demand" }).ClickAsync();
+        await page.Locator("#demand-form .field-error").WaitForAsync();
+        Assert.Equal("true", await page.GetByLabel("Age groups").GetAttributeAsync("aria-invalid"));
+        await page.Locator("#demand-result .problem").WaitForAsync();
+        await page.Locator("#demand-panel").ScreenshotAsync(new() { Path = Path.Combine(ScreenshotFolder, "04c-demand-error.png") });
+
+        // Rows by channel only.
+        await page.GetByLabel("Age groups").FillAsync("0-17,18-24,25-34,35-44,45-54,55-64,65-");
+        await page.GetByLabel("Town", new() { Exact = true }).UncheckAsync();
+        await page.GetByLabel("Age group", new() { Exact = true }).UncheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Show demand" }).ClickAsync();
+        await page.Locator("#demand-result tr[data-key='tv']").WaitForAsync();
+        Assert.Equal(0, await page.Locator("#demand-form .field-error").CountAsync());
+        Assert.Equal((2, 4), await DemandRowAsync(page, "tv"));
+        Assert.Equal((1, 2), await DemandRowAsync(page, ""));
+
+        // A channel without a letter or digit: refused next to the field, nothing changes.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Edit citizen 4" }).ClickAsync();
+        var channel = page.GetByLabel("Advertising channel (empty: none)");
+        await channel.FillAsync("!!!");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await page.Locator("#citizen-form .field-error").WaitForAsync();
+        Assert.Equal("true", await channel.GetAttributeAsync("aria-invalid"));
+        Assert.NotEmpty((await page.Locator($"#{await channel.GetAttributeAsync("aria-describedby")}").InnerTextAsync()).Trim());
+        await page.Locator("#citizen-form").ScreenshotAsync(new() { Path = Path.Combine(ScreenshotFolder, "04d-channel-error.png") });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        Assert.Equal("0", await page.Locator("#fact-version").InnerTextAsync());
+
+        // 2 befriends 3: 2 buys {1, 3} = 2 and 3 buys {1, 4, 2} = 3, so instagram 4 and tv 5; the demand follows.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Edit citizen 2" }).ClickAsync();
+        await page.GetByLabel("Friends (citizen ids, comma separated)").FillAsync("3");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await page.Locator("#fact-version").Filter(new() { HasText = "1" }).WaitForAsync();
+        await page.WaitForFunctionAsync("() => Chart.getChart('courses-chart')?.data.datasets[0].data[2] === 5");
+        await AssertCourseBarsAsync(page, ["(no channel)", "instagram", "tv"], [2.0, 4.0, 5.0]);
+        await page.Locator("#demand-result tr[data-key='tv'] td.num").Nth(1).Filter(new() { HasText = "5" }).WaitForAsync();
+        Assert.Equal((2, 4), await DemandRowAsync(page, "instagram"));
+        Assert.Equal("3", await page.Locator("table.citizens tr[data-citizen='2'] td.friends").InnerTextAsync());
+        var friendsOf3 = (await page.Locator("table.citizens tr[data-citizen='3'] td.friends").InnerTextAsync()).Split(", ").Order();
+        Assert.Equal(["1", "2", "4"], friendsOf3); // mirrored
+
+        // Clearing a channel (empty field = null): 1's two courses move to "(no channel)".
+        await page.GetByRole(AriaRole.Button, new() { Name = "Edit citizen 1" }).ClickAsync();
+        await page.GetByLabel("Advertising channel (empty: none)").FillAsync("");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await page.WaitForFunctionAsync("() => Chart.getChart('courses-chart')?.data.datasets[0].data[0] === 4");
+        await AssertCourseBarsAsync(page, ["(no channel)", "instagram", "tv"], [4.0, 2.0, 5.0]);
+        await ShotAsync(page, "04b-import-courses");
+    }
+
     [BrowserFact]
     public async Task On_a_390_px_phone_the_pages_fit_and_work()
     {
@@ -372,6 +506,34 @@ public sealed class DashboardBrowserTests(DashboardServer server) : IClassFixtur
         await ShotAsync(page, "phone-02-import-page");
         await AssertFitsAsync(page);
 
+        // Courses and demand of an import without channels: one "(no channel)" bar holding every course.
+        await page.Locator("#courses-chart").WaitForAsync();
+        await page.Locator("#demand-result table.demand").WaitForAsync();
+        using (var courses = await api.GetAsync($"/imports/{importId}/citizens/courses"))
+        {
+            var buyers = (await courses.ReadJsonAsync()).GetProperty("data").GetProperty("");
+            await AssertCourseBarsAsync(page, ["(no channel)"], [buyers.EnumerateArray().Sum(b => b.GetProperty("courses").GetInt32())]);
+        }
+        await page.Locator("#courses-panel").ScreenshotAsync(new() { Path = Path.Combine(ScreenshotFolder, "phone-02b-courses.png") });
+        await page.Locator("#demand-panel").ScreenshotAsync(new() { Path = Path.Combine(ScreenshotFolder, "phone-02c-demand.png") });
+
+        // An import with channels on the phone: the chart, the table and the extra citizen columns fit.
+        var channelImport = await api.CreateImportAsync(ChannelImport());
+        await page.GotoAsync($"{server.Origin}/#/imports/{channelImport}");
+        // Only the hash changes: wait for the new page's heading, so that no locator below finds the previous page's parts.
+        await page.GetByRole(AriaRole.Heading, new() { Name = $"Import {channelImport}", Exact = true }).WaitForAsync();
+        await page.Locator("#courses-chart").WaitForAsync();
+        await page.Locator("table.citizens").WaitForAsync();
+        await page.Locator("#demand-result table.demand").WaitForAsync();
+        await AssertCourseBarsAsync(page, ["(no channel)", "instagram", "tv"], [2.0, 3.0, 4.0]);
+        await page.Locator("#courses-panel").ScreenshotAsync(new() { Path = Path.Combine(ScreenshotFolder, "phone-02d-channel-courses.png") });
+        await page.Locator("#demand-panel").ScreenshotAsync(new() { Path = Path.Combine(ScreenshotFolder, "phone-02e-channel-demand.png") });
+        await AssertFitsAsync(page);
+        await page.GotoAsync($"{server.Origin}/#/imports/{importId}");
+        await page.GetByRole(AriaRole.Heading, new() { Name = $"Import {importId}", Exact = true }).WaitForAsync();
+        await page.Locator("#birthdays-chart").WaitForAsync();
+        await page.Locator("#citizens-title").WaitForAsync();
+
         // Keyboard: the month buttons list the buyers without a pointer.
         await page.Locator("button[data-month='1']").FocusAsync();
         await page.Keyboard.PressAsync("Enter");
@@ -399,6 +561,15 @@ public sealed class DashboardBrowserTests(DashboardServer server) : IClassFixtur
         await page.GotoAsync($"{server.Origin}/#/datasets/phone_airports");
         await page.Locator("path.points[data-count='4']").WaitForAsync();
         await page.Locator("table.rows").WaitForAsync();
+
+        // A radius query on the phone: Goroka (PNG) alone within 100 km of itself, its distance listed.
+        await page.GetByLabel("Latitude").FillAsync("-6.08");
+        await page.GetByLabel("Longitude").FillAsync("145.39");
+        await page.GetByLabel("Radius (km)").FillAsync("100");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Find rows nearby" }).ClickAsync();
+        await page.Locator("#near-count").Filter(new() { HasText = "1 row within 100 km" }).WaitForAsync();
+        Assert.Contains("Goroka Airport", await page.Locator(".near-list li").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Contains(" km", await page.Locator(".near-list li .near-km").InnerTextAsync(), StringComparison.Ordinal);
         await ShotAsync(page, "phone-04-dataset");
         await AssertFitsAsync(page);
     }

@@ -51,3 +51,20 @@ export function rangeChart(canvas, labels, towns) {
     },
   });
 }
+
+/** One bar per label, drawn sideways so that long labels (channel names) stay readable on a phone; the value at its end. */
+export function horizontalBarChart(canvas, labels, values, label) {
+  const Chart = chartLibrary();
+  return new Chart(canvas, {
+    type: 'bar',
+    data: { labels, datasets: [{ label, data: values, backgroundColor: INK, minBarLength: 2 }] },
+    options: {
+      animation: false,
+      responsive: true,
+      maintainAspectRatio: false,
+      indexAxis: 'y',
+      scales: { x: { beginAtZero: true, grace: '10%', ticks: { precision: 0 }, title: { display: true, text: label.toLowerCase() } } },
+      plugins: { legend: { display: false } },
+    },
+  });
+}

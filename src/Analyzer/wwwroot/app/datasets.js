@@ -65,19 +65,10 @@ function uploadCsvForm() {
   return form;
 }
 
-/** The coordinate columns: the catalog's geo field when the service has it, else columns named like latitude and longitude. */
+/** The coordinate columns the service names in the catalog entry (`"geo": {"lat": COL, "lon": COL}` or null). */
 export function coordinateColumns(dataset) {
   const geo = dataset.geo;
-  if (Array.isArray(geo) && geo.length >= 2) return { lat: geo[0], lon: geo[1] };
-  if (geo && typeof geo === 'object') {
-    const lat = geo.latitude ?? geo.lat ?? geo.latitude_column;
-    const lon = geo.longitude ?? geo.lon ?? geo.lng ?? geo.longitude_column;
-    if (lat && lon) return { lat, lon };
-  }
-  const numeric = dataset.columns.filter(c => c.type === 'float' || c.type === 'integer').map(c => c.name);
-  const lat = numeric.find(n => /^(lat|latitude)$/i.test(n));
-  const lon = numeric.find(n => /^(lon|lng|long|longitude)$/i.test(n));
-  return lat && lon ? { lat, lon } : null;
+  return geo && geo.lat && geo.lon ? { lat: geo.lat, lon: geo.lon } : null;
 }
 
 export async function datasetPage(main, name) {
@@ -128,9 +119,11 @@ async function mapSection(state) {
       const rows = answer.data;
       map.showRadius(point[0], point[1], radius, rows.map(r => [r[latColumn], r[lonColumn]]));
       const label = state.dataset.columns.find(c => c.type === 'text')?.name;
-      clear(found, h('p', { id: 'near-count' }, `${rows.length}${answer.next ? '+' : ''} rows within ${radius} km of ${point[0]}, ${point[1]}`),
-        rows.length ? h('ul', { class: 'near-list' }, rows.slice(0, 50).map(r => h('li', {}, `${label ? r[label] : `row ${r.id}`}`,
-          r.distance_km !== undefined ? ` — ${Number(r.distance_km).toFixed(1)} km` : ''))) : null);
+      clear(found, h('p', { id: 'near-count' }, `${rows.length}${answer.next ? '+' : ''} ${rows.length === 1 && !answer.next ? 'row' : 'rows'} within ${radius} km of ${point[0]}, ${point[1]}`),
+        rows.length ? h('ol', { class: 'near-list', 'aria-label': 'Nearest first' }, rows.slice(0, 50).map(r => h('li', { 'data-row': r.id, 'data-km': r.distance_km },
+          h('span', { class: 'near-name' }, label ? r[label] ?? `row ${r.id}` : `row ${r.id}`),
+          typeof r.distance_km === 'number' ? h('span', { class: 'near-km' }, `${r.distance_km.toFixed(1)} km`) : null))) : null,
+        rows.length > 50 ? h('p', { class: 'muted' }, `The nearest 50 are listed; every one is drawn on the map.`) : null);
     } catch (e) {
       map.showRadius(point[0], point[1], radius, []);
       clear(found, problemBox(e));

@@ -1,7 +1,7 @@
-// Imports: the list with an upload, and one import's page: birthdays and age charts, citizens with an edit form, deletion.
+// Imports: the list with an upload, and one import's page: birthdays and age charts, courses by channel, demand, citizens with an edit form, deletion.
 import { api, upload } from './api.js';
 import { announce, clear, emptyState, field, formatTime, h, problemBox, progressBar, showFieldErrors, table } from './dom.js';
-import { barChart, rangeChart } from './charts.js';
+import { barChart, horizontalBarChart, rangeChart } from './charts.js';
 
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 const PAGE_SIZE = 20;
@@ -71,19 +71,22 @@ export async function importPage(main, importId) {
     summary: h('section', { 'aria-labelledby': 'summary-title' }),
     birthdays: h('section', { class: 'card', 'aria-labelledby': 'birthdays-title' }),
     ages: h('section', { class: 'card', 'aria-labelledby': 'ages-title' }),
-    courses: coursesPlaceholder(importId),
+    courses: h('section', { class: 'card', id: 'courses-panel', 'aria-labelledby': 'courses-title' }),
+    demand: h('section', { class: 'card', id: 'demand-panel', 'aria-labelledby': 'demand-title' }),
     citizens: h('section', { class: 'card', 'aria-labelledby': 'citizens-title' }),
     danger: deleteSection(importId),
   };
   clear(main, h('p', {}, h('a', { href: '#/imports' }, '← All imports')), h('h1', {}, `Import ${importId}`), Object.values(sections));
   showSummary(sections.summary, summary.data);
+  const demand = demandPanel(sections.demand, importId);
   const reload = async () => {
     const fresh = await api('GET', `/imports/${importId}`);
     showSummary(sections.summary, fresh.data);
-    await Promise.all([showBirthdays(sections.birthdays, state), showAges(sections.ages, importId)]);
+    await Promise.all([showBirthdays(sections.birthdays, state), showAges(sections.ages, importId), showCourses(sections.courses, importId), demand.refresh()]);
   };
   state.reload = reload;
-  await Promise.all([showBirthdays(sections.birthdays, state), showAges(sections.ages, importId), showCitizens(sections.citizens, state)]);
+  await Promise.all([showBirthdays(sections.birthdays, state), showAges(sections.ages, importId), showCitizens(sections.citizens, state),
+    showCourses(sections.courses, importId), demand.refresh()]);
 }
 
 function showSummary(section, data) {
@@ -140,12 +143,90 @@ async function showAges(section, importId) {
   rangeChart(canvas, towns.map(t => t.town), towns);
 }
 
-// ---- Courses by channel and demand: the place for the courses endpoints (GET /imports/{id}/citizens/courses and
-// GET /imports/{id}/.../stat/demand) once they land; until then this panel only says so.
-function coursesPlaceholder(importId) {
-  return h('section', { class: 'card placeholder', id: 'courses-panel', 'aria-labelledby': 'courses-title', 'data-import': importId },
-    h('h2', { id: 'courses-title' }, 'Courses by channel and demand'),
-    h('p', { class: 'muted' }, 'Coming with the courses endpoints (GET /imports/{id}/citizens/courses and the demand statistics).'));
+// ---- Courses by channel (GET /imports/{id}/citizens/courses) and demand (GET /imports/{id}/stat/demand), docs/api.md 5a and 5b.
+
+/** The courses answer as chart rows: per channel ("" is no channel) its buyers and their total, in the answer's order. */
+export function courseTotals(data) {
+  return Object.entries(data).map(([channel, buyers]) => ({
+    channel,
+    label: channel === '' ? '(no channel)' : channel,
+    buyers,
+    total: buyers.reduce((sum, buyer) => sum + buyer.courses, 0),
+  }));
+}
+
+async function showCourses(section, importId) {
+  const answer = await api('GET', `/imports/${importId}/citizens/courses`);
+  const channels = courseTotals(answer.data);
+  clear(section, h('h2', { id: 'courses-title' }, 'Courses by channel'),
+    h('p', { class: 'hint' }, 'Each citizen buys a course for each distinct relative or friend; the bars add them up per advertising channel.'));
+  if (channels.length === 0) {
+    section.append(emptyState('No citizens, so no courses.'));
+    return;
+  }
+  const canvas = h('canvas', { id: 'courses-chart', role: 'img', 'aria-label': `Courses per channel: ${channels.map(c => `${c.label} ${c.total}`).join(', ')}` });
+  const holder = h('div', { class: 'chart' }, canvas);
+  holder.style.height = `${Math.max(160, 34 * channels.length + 70)}px`; // a bar per channel: many channels stay readable
+  section.append(holder,
+    table('Courses per channel', ['Channel', h('th', { scope: 'col', class: 'num' }, 'Courses'), h('th', { scope: 'col', class: 'num' }, 'Buyers'), 'Courses per buyer (citizen: courses)'],
+      channels.map(c => h('tr', { 'data-channel': c.channel },
+        h('td', {}, c.label), h('td', { class: 'num' }, c.total), h('td', { class: 'num' }, c.buyers.length),
+        h('td', { class: 'buyers' }, c.buyers.length ? c.buyers.map(b => `${b.citizen_id}: ${b.courses}`).join(', ') : '—'))),
+      'courses'));
+  horizontalBarChart(canvas, channels.map(c => c.label), channels.map(c => c.total), 'Courses');
+}
+
+const DEMAND_KEYS = [['town', 'Town'], ['age_group', 'Age group'], ['channel', 'Channel']];
+const DEFAULT_AGE_GROUPS = '0-17,18-24,25-34,35-44,45-54,55-64,65-';
+
+/** The demand form and table; refresh() asks again with the form's current choices (after an edit too). */
+function demandPanel(section, importId) {
+  const boxes = DEMAND_KEYS.map(([key, label]) => {
+    const box = h('input', { type: 'checkbox', name: 'by', value: key, checked: true, id: `demand-by-${key}` });
+    return h('label', { class: 'check', for: box.id }, box, ` ${label}`);
+  });
+  const ageGroups = h('input', { name: 'age_groups', value: DEFAULT_AGE_GROUPS, spellcheck: 'false' });
+  const result = h('div', { id: 'demand-result', 'aria-live': 'polite' });
+  const form = h('form', { class: 'demand-form', id: 'demand-form', 'aria-label': 'Demand rows', novalidate: true },
+    h('fieldset', { class: 'field' }, h('legend', {}, 'Rows by'), h('div', { class: 'checks' }, boxes)),
+    field('Age groups', ageGroups, 'FROM-TO in full years, ascending, comma separated; the last may be open (65-).'),
+    h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Show demand')));
+  clear(section, h('h2', { id: 'demand-title' }, 'Demand by town, age group and channel'), form, result);
+  const refresh = async () => {
+    const by = [...form.querySelectorAll('input[name=by]:checked')].map(box => box.value);
+    const query = new URLSearchParams({ by: by.join(',') });
+    if (by.includes('age_group')) query.set('age_groups', ageGroups.value.trim());
+    try {
+      const answer = await api('GET', `/imports/${importId}/stat/demand?${query}`);
+      showFieldErrors(form, null);
+      showDemand(result, by, answer.data);
+    } catch (e) {
+      if (!(e.status === 400)) throw e;
+      const unplaced = showFieldErrors(form, e.problem && e.problem.errors);
+      clear(result, problemBox({ ...e, problem: { ...e.problem, errors: Object.keys(unplaced).length ? unplaced : undefined } }));
+    }
+  };
+  form.addEventListener('submit', event => {
+    event.preventDefault();
+    refresh().catch(e => clear(result, problemBox(e)));
+  });
+  return { refresh };
+}
+
+function showDemand(result, by, rows) {
+  if (rows.length === 0) {
+    clear(result, emptyState('No citizen falls into these groups.'));
+    return;
+  }
+  const names = Object.fromEntries(DEMAND_KEYS);
+  const total = key => rows.reduce((sum, row) => sum + row[key], 0);
+  clear(result,
+    table('Demand', [...by.map(key => names[key]), h('th', { scope: 'col', class: 'num' }, 'Citizens'), h('th', { scope: 'col', class: 'num' }, 'Courses')],
+      rows.map(row => h('tr', { 'data-key': by.map(key => row[key] ?? '').join('|') },
+        by.map(key => h('td', {}, key === 'channel' && row.channel === null ? '(no channel)' : row[key])),
+        h('td', { class: 'num' }, row.citizens), h('td', { class: 'num' }, row.courses))),
+      'demand'),
+    h('p', { class: 'muted', id: 'demand-total' }, `${rows.length} rows · ${total('citizens')} citizens · ${total('courses')} courses`));
 }
 
 async function showCitizens(section, state) {
@@ -162,14 +243,16 @@ async function showCitizens(section, state) {
     const pages = Math.ceil(state.citizens.length / PAGE_SIZE);
     state.page = Math.min(state.page, pages - 1);
     const shown = state.citizens.slice(state.page * PAGE_SIZE, (state.page + 1) * PAGE_SIZE);
+    const extended = hasChannelsAndFriends(state.citizens);
     clear(body,
-      table('Citizens', ['Id', 'Name', 'Gender', 'Birth date', 'Town', 'Street', 'Building', 'Apt.', 'Relatives', ''],
+      table('Citizens', ['Id', 'Name', 'Gender', 'Birth date', 'Town', 'Street', 'Building', 'Apt.', 'Relatives', ...(extended ? ['Friends', 'Channel'] : []), ''],
         shown.map(c => h('tr', { 'data-citizen': c.citizen_id },
           h('td', { class: 'num' }, c.citizen_id), h('td', {}, c.name), h('td', {}, c.gender), h('td', {}, c.birth_date),
           h('td', {}, c.town), h('td', {}, c.street), h('td', {}, c.building), h('td', { class: 'num' }, c.apartment),
           h('td', {}, c.relatives.join(', ')),
+          extended ? [h('td', { class: 'friends' }, (c.friends || []).join(', ')), h('td', { class: 'channel' }, c.channel ?? '—')] : null,
           h('td', {}, h('button', { type: 'button', class: 'small', 'aria-label': `Edit citizen ${c.citizen_id}`,
-            onclick: () => editCitizen(editor, state, c, renderPage) }, 'Edit'))))),
+            onclick: () => editCitizen(editor, state, c, renderPage) }, 'Edit')))), 'citizens'),
       pages > 1 ? h('nav', { class: 'pager', 'aria-label': 'Citizen pages' },
         h('button', { type: 'button', disabled: state.page === 0, onclick: () => { state.page -= 1; renderPage(); } }, '← Previous'),
         h('span', {}, `page ${state.page + 1} of ${pages}`),
@@ -180,6 +263,13 @@ async function showCitizens(section, state) {
 }
 
 const EDITABLE = ['name', 'gender', 'birth_date', 'town', 'street', 'building', 'apartment', 'relatives'];
+const EXTENDED = ['friends', 'channel'];
+const ID_LISTS = ['relatives', 'friends'];
+
+/** An import that names friends or a channel anywhere is read back with both keys on every citizen (docs/api.md 1). */
+export function hasChannelsAndFriends(citizens) {
+  return citizens.some(c => 'channel' in c || 'friends' in c);
+}
 
 function editCitizen(editor, state, citizen, renderPage) {
   const inputs = {
@@ -191,13 +281,17 @@ function editCitizen(editor, state, citizen, renderPage) {
     building: h('input', { name: 'building', value: citizen.building }),
     apartment: h('input', { name: 'apartment', value: citizen.apartment, inputmode: 'numeric' }),
     relatives: h('input', { name: 'relatives', value: citizen.relatives.join(', ') }),
+    friends: h('input', { name: 'friends', value: (citizen.friends || []).join(', ') }),
+    channel: h('input', { name: 'channel', value: citizen.channel ?? '', maxlength: '200' }),
   };
+  const editable = hasChannelsAndFriends(state.citizens) ? [...EDITABLE, ...EXTENDED] : EDITABLE;
   const labels = { name: 'Name', gender: 'Gender', birth_date: 'Birth date (DD.MM.YYYY)', town: 'Town', street: 'Street', building: 'Building',
-    apartment: 'Apartment', relatives: 'Relatives (citizen ids, comma separated)' };
+    apartment: 'Apartment', relatives: 'Relatives (citizen ids, comma separated)', friends: 'Friends (citizen ids, comma separated)',
+    channel: 'Advertising channel (empty: none)' };
   const result = h('div');
   const form = h('form', { class: 'card editor', id: 'citizen-form', 'aria-labelledby': 'editor-title', novalidate: true },
     h('h3', { id: 'editor-title' }, `Edit citizen ${citizen.citizen_id}`),
-    h('div', { class: 'grid' }, EDITABLE.map(name => field(labels[name], inputs[name]))),
+    h('div', { class: 'grid' }, editable.map(name => field(labels[name], inputs[name]))),
     h('div', { class: 'actions' },
       h('button', { type: 'submit' }, 'Save'),
       h('button', { type: 'button', class: 'secondary', onclick: () => clear(editor) }, 'Cancel')),
@@ -206,9 +300,10 @@ function editCitizen(editor, state, citizen, renderPage) {
     event.preventDefault();
     clear(result);
     const patch = {};
-    for (const name of EDITABLE) {
+    for (const name of editable) {
       const value = readField(name, inputs[name].value);
-      if (JSON.stringify(value) !== JSON.stringify(name === 'relatives' ? [...citizen.relatives].sort((a, b) => a - b) : citizen[name])) patch[name] = value;
+      const before = ID_LISTS.includes(name) ? [...(citizen[name] || [])].sort((a, b) => a - b) : citizen[name] ?? null;
+      if (JSON.stringify(value) !== JSON.stringify(before)) patch[name] = value;
     }
     if (Object.keys(patch).length === 0) {
       clear(result, h('p', { class: 'muted' }, 'Nothing changed.'));
@@ -233,10 +328,14 @@ function editCitizen(editor, state, citizen, renderPage) {
   inputs.name.focus();
 }
 
-/** The value a field sends: apartment as a number when it is one, relatives as a list of numbers; else the text as typed. */
+/**
+ * The value a field sends: apartment as a number when it is one, relatives and friends as lists of numbers, an empty
+ * channel as null; else the text as typed (the service names what is wrong).
+ */
 function readField(name, text) {
   if (name === 'apartment') return /^\d+$/.test(text.trim()) ? Number(text.trim()) : text;
-  if (name === 'relatives') {
+  if (name === 'channel') return text.trim() === '' ? null : text;
+  if (ID_LISTS.includes(name)) {
     const parts = text.split(/[\s,]+/).filter(Boolean);
     return parts.map(part => (/^\d+$/.test(part) ? Number(part) : part)).sort((a, b) => a - b);
   }
