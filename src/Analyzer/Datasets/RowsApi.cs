@@ -119,9 +119,9 @@ public static class RowsApi
         HttpRequest request, RowsTransaction transaction, Dataset dataset, Near? near, ValidationErrors errors, CancellationToken cancellationToken)
     {
         var query = request.Query;
-        var limit = Number(query, "limit", 100, 1, 10_000, errors);
-        var offset = Number(query, "offset", 0, 0, long.MaxValue, errors);
-        long? after = query.ContainsKey("after") ? Number(query, "after", 0, 0, long.MaxValue, errors) : null;
+        var limit = QueryNumbers.Read(query, "limit", 100, 1, 10_000, errors);
+        var offset = QueryNumbers.Read(query, "offset", 0, 0, long.MaxValue, errors);
+        long? after = query.ContainsKey("after") ? QueryNumbers.Read(query, "after", 0, 0, long.MaxValue, errors) : null;
         var includeDeleted = query["include_deleted"].ToString() is var flag && flag.Equals("true", StringComparison.OrdinalIgnoreCase);
         if (flag.Length > 0 && !includeDeleted && !flag.Equals("false", StringComparison.OrdinalIgnoreCase))
         {
@@ -188,22 +188,6 @@ public static class RowsApi
             parameters["offset"] = (query.Offset + query.Limit).ToString(CultureInfo.InvariantCulture);
         }
         return request.Path + new Microsoft.AspNetCore.Http.Extensions.QueryBuilder(parameters).ToQueryString().ToString();
-    }
-
-    // The "next" link is built from the parameters of this request.
-    private static long Number(IQueryCollection query, string key, long fallback, long min, long max, ValidationErrors errors)
-    {
-        var text = query[key].ToString();
-        if (text.Length == 0)
-        {
-            return fallback;
-        }
-        if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
-        {
-            return value;
-        }
-        errors.Add(key, $"must be an integer from {min} to {max}");
-        return fallback;
     }
 
     private static async Task<Results<WrittenJson, ProblemHttpResult>> GetRow(string name, long id, DatasetRows store, CancellationToken cancellationToken)

@@ -68,13 +68,13 @@ public static class ImportsListApi
         HttpRequest request, ImportCatalog catalog, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
-        var limit = Number(request.Query, "limit", DefaultLimit, 1, MaxLimit, errors);
+        var limit = QueryNumbers.Read(request.Query, "limit", DefaultLimit, 1, MaxLimit, errors);
         long? after = null;
         if (request.Query.ContainsKey("after"))
         {
             after = request.Query["after"].ToString().Length == 0
                 ? Invalid(errors, "after", "must be the import_id the page starts after; leave after out for the first page")
-                : Number(request.Query, "after", 0, 0, long.MaxValue, errors);
+                : QueryNumbers.Read(request.Query, "after", 0, 0, long.MaxValue, errors);
         }
         if (!errors.IsEmpty)
         {
@@ -117,20 +117,6 @@ public static class ImportsListApi
         return null;
     }
 
-    private static long Number(IQueryCollection query, string key, long fallback, long min, long max, ValidationErrors errors)
-    {
-        var text = query[key].ToString();
-        if (text.Length == 0)
-        {
-            return fallback;
-        }
-        if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
-        {
-            return value;
-        }
-        errors.Add(key, $"must be a whole number from {min} to {max}");
-        return fallback;
-    }
 }
 
 /// <summary>A page of <c>GET /imports</c>: <c>{"data": [...], "next": "/imports?after=..." or null}</c>.</summary>
