@@ -21,7 +21,7 @@ public sealed record Citizen(
     IReadOnlyList<int>? Friends = null)
 {
     /// <summary>Whether the citizen's import has channels and friends (and so shows both keys).</summary>
-    public bool HasLinksShape => Friends is not null;
+    public bool HasFriendsAndChannels => Friends is not null;
 }
 
 /// <summary>The fields a PATCH changes; <c>null</c> means "leave as is".</summary>
@@ -50,7 +50,7 @@ public sealed record CitizenPatch
     /// A patch that names friends or channel gives an import stored without them the extended shape: every
     /// citizen of it then has a channel (null) and friends ([]), and shows both keys.
     /// </summary>
-    public bool UsesLinksShape => Friends is not null || ChangesChannel;
+    public bool NamesFriendsOrChannel => Friends is not null || ChangesChannel;
 
     public Citizen ApplyTo(Citizen citizen) => citizen with
     {
@@ -63,7 +63,7 @@ public sealed record CitizenPatch
         Gender = Gender ?? citizen.Gender,
         Relatives = Relatives ?? citizen.Relatives,
         Channel = ChangesChannel ? Channel : citizen.Channel,
-        Friends = Friends ?? citizen.Friends ?? (UsesLinksShape ? [] : null),
+        Friends = Friends ?? citizen.Friends ?? (NamesFriendsOrChannel ? [] : null),
     };
 }
 

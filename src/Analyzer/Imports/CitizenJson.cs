@@ -32,7 +32,7 @@ public static partial class CitizenJson
         Friends = 1 << 9,
         Channel = 1 << 10,
         /// <summary>The optional fields beyond the contract's nine: an import that uses either has them on every citizen.</summary>
-        Links = Friends | Channel,
+        FriendsOrChannel = Friends | Channel,
     }
 
     public const int MaxChannelLength = 64;
@@ -56,7 +56,7 @@ public static partial class CitizenJson
         public int[]? Relatives, Friends;
         public string? Channel;
         /// <summary>Whether friends or channel appeared (the import then has the extended shape).</summary>
-        public bool UsesLinks;
+        public bool NamesFriendsOrChannel;
     }
 
     /// <summary>
@@ -110,12 +110,12 @@ public static partial class CitizenJson
         }
         foreach (var (field, name) in FieldNames)
         {
-            if ((seen & field) == 0 && (field & Field.Links) == 0)
+            if ((seen & field) == 0 && (field & Field.FriendsOrChannel) == 0)
             {
                 errors.Add($"{path}.{name}", "is required");
             }
         }
-        fields.UsesLinks = (seen & Field.Links) != 0;
+        fields.NamesFriendsOrChannel = (seen & Field.FriendsOrChannel) != 0;
         return fields;
     }
 

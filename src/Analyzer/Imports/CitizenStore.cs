@@ -23,7 +23,7 @@ public sealed class CitizenStore(Database database)
 
     /// <summary>Stores a validated import in one transaction and returns its new id.</summary>
     public async Task<long> CreateImportAsync(IReadOnlyList<Citizen> citizens, CancellationToken cancellationToken) =>
-        (await CreateImportAsync(citizens, () => (true, citizens.Any(c => c.HasLinksShape)), cancellationToken))!.Value;
+        (await CreateImportAsync(citizens, () => (true, citizens.Any(c => c.HasFriendsAndChannels)), cancellationToken))!.Value;
 
     /// <summary>
     /// Stores an import as <paramref name="body"/> reads it, citizen by citizen (parsing overlaps the bulk load),
@@ -177,7 +177,7 @@ public sealed class CitizenStore(Database database)
         var sql = new System.Text.StringBuilder();
         write.AddParameter("@import_id", importId);
         write.AddParameter("@citizen_id", citizenId);
-        var shapeChanges = patch.UsesLinksShape && !current.HasLinksShape;
+        var shapeChanges = patch.NamesFriendsOrChannel && !current.HasFriendsAndChannels;
         MirrorLinks(write, sql, "relatives", citizenId, current.Relatives, patch.Relatives);
         MirrorLinks(write, sql, "friends", citizenId, current.Friends ?? [], patch.Friends);
         var assignments = new List<string>();

@@ -149,7 +149,7 @@ public static partial class CitizenJson
                     }
                     var fields = ReadCitizen(ref reader, path, today, errors);
                     links.Add(new CitizenLinks(fields.CitizenId, fields.Relatives, fields.Friends));
-                    UsesFriendsOrChannels |= fields.UsesLinks;
+                    UsesFriendsOrChannels |= fields.NamesFriendsOrChannel;
                     if (errors.IsFull)
                     {
                         phase = Phase.Done;
