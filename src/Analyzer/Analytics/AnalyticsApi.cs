@@ -99,11 +99,11 @@ public static class AnalyticsApi
         var version = PathIds.TryParseImportId(importId, out var id) ? await store.ImportVersionAsync(id, cancellationToken) : null;
         var json = version is null ? null : await cache.GetOrAddAsync(("courses", id, version.Value, byMonth), async () =>
         {
-            var people = await store.ReadPeopleAsync(id, cancellationToken);
+            var (buyers, channels) = await store.ReadBuyersAsync(id, cancellationToken);
             return byMonth
-                ? JsonSerializer.SerializeToUtf8Bytes(new DataEnvelope<Dictionary<string, Dictionary<string, BuyerCourses[]>>>(Courses.ByChannelAndMonth(people)),
+                ? JsonSerializer.SerializeToUtf8Bytes(new DataEnvelope<Dictionary<string, Dictionary<string, BuyerCourses[]>>>(Courses.ByChannelAndMonth(buyers, channels)),
                     AnalyzerJsonContext.Relaxed.DataEnvelopeDictionaryStringDictionaryStringBuyerCoursesArray)
-                : JsonSerializer.SerializeToUtf8Bytes(new DataEnvelope<Dictionary<string, BuyerCourses[]>>(Courses.ByChannel(people)),
+                : JsonSerializer.SerializeToUtf8Bytes(new DataEnvelope<Dictionary<string, BuyerCourses[]>>(Courses.ByChannel(buyers, channels)),
                     AnalyzerJsonContext.Relaxed.DataEnvelopeDictionaryStringBuyerCoursesArray);
         });
         return json is null ? Problems.ImportNotFound(importId) : TypedResults.Bytes(json, JsonData.ContentType);

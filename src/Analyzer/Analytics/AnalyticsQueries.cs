@@ -16,6 +16,12 @@ public sealed class AnalyticsQueries(Database database)
         $"SELECT citizen_id, birth_date, relatives FROM citizens WHERE import_id = @import_id AND {dialect.IdListIsNotEmpty("relatives")} ORDER BY citizen_id";
     internal const string PeopleQuery =
         "SELECT citizen_id, town, birth_date, channel, relatives, friends FROM citizens WHERE import_id = @import_id ORDER BY citizen_id";
+    // Courses: only citizens with relatives or friends buy, and (lists being mutual) only they are bought for; the
+    // channels of everyone else still name the answer's keys.
+    internal static string BuyersQuery(SqlDialect dialect) =>
+        "SELECT citizen_id, town, birth_date, channel, relatives, friends FROM citizens WHERE import_id = @import_id"
+        + $" AND ({dialect.IdListIsNotEmpty("relatives")} OR {dialect.IdListIsNotEmpty("friends")}) ORDER BY citizen_id";
+    internal const string ChannelsQuery = "SELECT DISTINCT channel FROM citizens WHERE import_id = @import_id";
     internal const string TownsQuery = "SELECT town, birth_date FROM citizens WHERE import_id = @import_id";
 
     /// <summary>The import's version (each PATCH adds one), or null for an unknown import: the key of cached answers.</summary>
@@ -50,8 +56,33 @@ public sealed class AnalyticsQueries(Database database)
         await using var session = await database.ConnectAsync(cancellationToken);
         await using var command = session.Command(PeopleQuery);
         command.AddParameter("@import_id", importId);
-        var people = new List<Person>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await ReadPersonsAsync(reader, cancellationToken);
+    }
+
+    /// <summary>
+    /// What the courses are computed from, in one round trip: the citizens who buy (those with relatives or friends,
+    /// ordered by citizen_id) and every channel of the import (null for citizens without one).
+    /// </summary>
+    public async Task<(IReadOnlyList<Person> Buyers, IReadOnlyList<string?> Channels)> ReadBuyersAsync(long importId, CancellationToken cancellationToken)
+    {
+        await using var session = await database.ConnectAsync(cancellationToken);
+        await using var command = session.Command(BuyersQuery(database.Dialect) + "; " + ChannelsQuery);
+        command.AddParameter("@import_id", importId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var buyers = await ReadPersonsAsync(reader, cancellationToken);
+        var channels = new List<string?>();
+        await reader.NextResultAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            channels.Add(reader.IsDBNull(0) ? null : reader.GetString(0));
+        }
+        return (buyers, channels);
+    }
+
+    private async Task<List<Person>> ReadPersonsAsync(System.Data.Common.DbDataReader reader, CancellationToken cancellationToken)
+    {
+        var people = new List<Person>();
         while (await reader.ReadAsync(cancellationToken))
         {
             people.Add(new Person(

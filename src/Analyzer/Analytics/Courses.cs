@@ -74,9 +74,20 @@ public static class Courses
     /// One key per channel that a citizen of the import has (<see cref="NoChannelKey"/> for those without), in ordinal
     /// order; under each, the citizens of that channel who buy at least one course, by citizen_id.
     /// </summary>
-    public static Dictionary<string, BuyerCourses[]> ByChannel(IReadOnlyList<Person> people)
+    public static Dictionary<string, BuyerCourses[]> ByChannel(IReadOnlyList<Person> people) =>
+        ByChannel(people, people.Select(p => p.Channel));
+
+    /// <summary>
+    /// As <see cref="ByChannel(IReadOnlyList{Person})"/> from the citizens with relatives or friends (the only buyers,
+    /// and the only recipients: lists are mutual) and every channel of the import, which names the keys.
+    /// </summary>
+    public static Dictionary<string, BuyerCourses[]> ByChannel(IReadOnlyList<Person> people, IEnumerable<string?> channels)
     {
         var byChannel = new Dictionary<string, List<BuyerCourses>>(StringComparer.Ordinal);
+        foreach (var channel in channels)
+        {
+            byChannel.TryAdd(ChannelKey(channel), []);
+        }
         foreach (var person in people)
         {
             ref var buyers = ref CollectionsMarshal.GetValueRefOrAddDefault(byChannel, ChannelKey(person.Channel), out _);
@@ -94,7 +105,11 @@ public static class Courses
     /// As <see cref="ByChannel"/>, each channel split into the twelve months "1" to "12" (always all twelve) by the
     /// month of the recipient's birthday: under a month, each buyer with the number of its recipients born in it.
     /// </summary>
-    public static Dictionary<string, Dictionary<string, BuyerCourses[]>> ByChannelAndMonth(IReadOnlyList<Person> people)
+    public static Dictionary<string, Dictionary<string, BuyerCourses[]>> ByChannelAndMonth(IReadOnlyList<Person> people) =>
+        ByChannelAndMonth(people, people.Select(p => p.Channel));
+
+    /// <summary>As <see cref="ByChannelAndMonth(IReadOnlyList{Person})"/>, from the buyers and every channel (see <see cref="ByChannel(IReadOnlyList{Person}, IEnumerable{string?})"/>).</summary>
+    public static Dictionary<string, Dictionary<string, BuyerCourses[]>> ByChannelAndMonth(IReadOnlyList<Person> people, IEnumerable<string?> channels)
     {
         var birthMonths = new Dictionary<int, int>(people.Count);
         foreach (var person in people)
@@ -102,6 +117,10 @@ public static class Courses
             birthMonths[person.CitizenId] = person.BirthDate.Month;
         }
         var byChannel = new Dictionary<string, List<BuyerCourses>[]>(StringComparer.Ordinal);
+        foreach (var channel in channels)
+        {
+            byChannel.TryAdd(ChannelKey(channel), [.. Enumerable.Range(0, 12).Select(_ => new List<BuyerCourses>())]);
+        }
         var perMonth = new int[12];
         var recipients = new HashSet<int>();
         foreach (var person in people)

@@ -146,8 +146,8 @@ public sealed class AnalyzerGrpcService(
         var version = await analytics.ImportVersionAsync(id, context.CancellationToken) ?? throw GrpcErrors.ImportNotFound(id);
         var bytes = await cache.GetOrAddAsync(("grpc-courses", id, version, byMonth), async () =>
         {
-            var people = await analytics.ReadPeopleAsync(id, context.CancellationToken);
-            return (byMonth ? CoursesByMonthMessage(Courses.ByChannelAndMonth(people)) : CoursesMessage(Courses.ByChannel(people))).ToByteArray();
+            var (buyers, channels) = await analytics.ReadBuyersAsync(id, context.CancellationToken);
+            return (byMonth ? CoursesByMonthMessage(Courses.ByChannelAndMonth(buyers, channels)) : CoursesMessage(Courses.ByChannel(buyers, channels))).ToByteArray();
         });
         return Proto.GetCoursesResponse.Parser.ParseFrom(bytes);
     }

@@ -193,4 +193,20 @@ public sealed class CoursesTests
             return true;
         }));
     }
+
+    [Fact]
+    public void Buyers_and_every_channel_give_the_answer_of_the_whole_import()
+    {
+        // What the service reads: only citizens with relatives or friends, plus the import's channels.
+        static string Flat<T>(Dictionary<string, T> answer) => System.Text.Json.JsonSerializer.Serialize(answer);
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(300), Prop.ForAll(Arb.From(PeopleGen()), generated =>
+        {
+            var people = ToProduction(generated);
+            var buyers = people.Where(p => p.Relatives.Count + p.Friends.Count > 0).ToList();
+            var channels = people.Select(p => p.Channel).Distinct().ToList();
+            Assert.Equal(Flat(Courses.ByChannel(people)), Flat(Courses.ByChannel(buyers, channels)));
+            Assert.Equal(Flat(Courses.ByChannelAndMonth(people)), Flat(Courses.ByChannelAndMonth(buyers, channels)));
+            return true;
+        }));
+    }
 }

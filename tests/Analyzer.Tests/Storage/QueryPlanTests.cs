@@ -22,7 +22,9 @@ public sealed class QueryPlanTests(PostgresApp app) : IClassFixture<PostgresApp>
         { "GET citizens", CitizenStore.SelectCitizens + " ORDER BY citizen_id" },
         { "PATCH reads its citizen", CitizenStore.SelectCitizens + " AND citizen_id = 1" },
         { "birthdays", AnalyticsQueries.KinQuery(SqlDialect.Postgres) },
-        { "courses and demand", AnalyticsQueries.PeopleQuery },
+        { "demand", AnalyticsQueries.PeopleQuery },
+        { "courses: buyers", AnalyticsQueries.BuyersQuery(SqlDialect.Postgres) },
+        { "courses: channels", AnalyticsQueries.ChannelsQuery },
         { "age percentiles", AnalyticsQueries.TownsQuery },
     };
 
