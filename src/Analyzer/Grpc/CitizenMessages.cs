@@ -58,10 +58,10 @@ public static class CitizenMessages
         {
             WriteGender(writer, citizen.Gender);
         }
-        WriteIds(writer, "relatives"u8, citizen.Relatives);
+        CitizenJson.WriteIds(writer, "relatives"u8, citizen.Relatives);
         if (citizen.Friends is { } friends)
         {
-            WriteIds(writer, "friends"u8, friends.Ids);
+            CitizenJson.WriteIds(writer, "friends"u8, friends.Ids);
         }
         WriteIfSet(writer, "channel"u8, citizen.HasChannel, citizen.Channel);
         writer.WriteEndObject();
@@ -89,11 +89,11 @@ public static class CitizenMessages
             }
             if (request.Relatives is { } relatives)
             {
-                WriteIds(writer, "relatives"u8, relatives.Ids);
+                CitizenJson.WriteIds(writer, "relatives"u8, relatives.Ids);
             }
             if (request.Friends is { } friends)
             {
-                WriteIds(writer, "friends"u8, friends.Ids);
+                CitizenJson.WriteIds(writer, "friends"u8, friends.Ids);
             }
             if (request.Channel is { } channel)
             {
@@ -128,16 +128,6 @@ public static class CitizenMessages
             Proto.Gender.Unspecified => "GENDER_UNSPECIFIED",
             _ => ((int)gender).ToString(CultureInfo.InvariantCulture),
         });
-
-    private static void WriteIds(Utf8JsonWriter writer, ReadOnlySpan<byte> name, IEnumerable<int> ids)
-    {
-        writer.WriteStartArray(name);
-        foreach (var id in ids)
-        {
-            writer.WriteNumberValue(id);
-        }
-        writer.WriteEndArray();
-    }
 
     public static Proto.Citizen ToMessage(Citizen citizen)
     {

@@ -541,7 +541,7 @@ public static partial class CitizenJson
         writer.WriteEndObject();
     }
 
-    private static void WriteIds(Utf8JsonWriter writer, ReadOnlySpan<byte> name, IReadOnlyList<int> ids)
+    internal static void WriteIds(Utf8JsonWriter writer, ReadOnlySpan<byte> name, IReadOnlyList<int> ids)
     {
         writer.WriteStartArray(name);
         foreach (var id in ids)

@@ -21,19 +21,12 @@ public sealed class CitizenStore(Database database)
     private static readonly string[] CitizenTableColumns =
         ["import_id", "citizen_id", "town", "street", "building", "apartment", "name", "birth_date", "gender", "relatives", "friends", "channel"];
 
-    /// <summary>Stores a validated import in one transaction and returns its new id.</summary>
-    public async Task<long> CreateImportAsync(IReadOnlyList<Citizen> citizens, CancellationToken cancellationToken) =>
-        (await CreateImportAsync(citizens, () => (true, citizens.Any(c => c.HasFriendsAndChannels)), cancellationToken))!.Value;
-
     /// <summary>
     /// Stores an import as <paramref name="body"/> reads it, citizen by citizen (parsing overlaps the bulk load),
     /// and commits only if the body proves valid once read whole; returns the new id, or null (nothing stored)
     /// when it is not, with the errors in the reader's <see cref="ValidationErrors"/>.
     /// </summary>
-    public Task<long?> CreateImportAsync(CitizenJson.ImportReader body, CancellationToken cancellationToken) =>
-        CreateImportAsync(body, () => (body.Complete(), body.UsesFriendsOrChannels), cancellationToken);
-
-    private async Task<long?> CreateImportAsync(IEnumerable<Citizen> citizens, Func<(bool Valid, bool HasFriendsAndChannels)> verdict, CancellationToken cancellationToken)
+    public async Task<long?> CreateImportAsync(CitizenJson.ImportReader body, CancellationToken cancellationToken)
     {
         await using var session = await database.BeginWriteAsync(null, cancellationToken);
         long importId;
@@ -41,7 +34,7 @@ public sealed class CitizenStore(Database database)
         {
             importId = (long)(await command.ExecuteScalarAsync(cancellationToken))!;
         }
-        await database.BulkInsertAsync(session, "citizens", CitizenTableColumns, citizens, (citizen, row) =>
+        await database.BulkInsertAsync(session, "citizens", CitizenTableColumns, body, (citizen, row) =>
         {
             row.WriteInt64(importId);
             row.WriteInt32(citizen.CitizenId);
@@ -63,12 +56,11 @@ public sealed class CitizenStore(Database database)
                 row.WriteNull();
             }
         }, cancellationToken);
-        var (valid, hasFriendsAndChannels) = verdict();
-        if (!valid)
+        if (!body.Complete())
         {
             return null; // disposing the session rolls back
         }
-        if (hasFriendsAndChannels)
+        if (body.UsesFriendsOrChannels)
         {
             await using var shape = session.Command("UPDATE imports SET has_friends_and_channels = @yes WHERE import_id = @import_id");
             shape.AddParameter("@yes", database.Dialect.ToParameter(true));

@@ -1,7 +1,6 @@
 using System.Data.Common;
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Npgsql;
 
 namespace Analyzer.Storage;
 
@@ -23,7 +22,7 @@ public abstract partial class SqlDialect
     /// <summary>"<paramref name="column"/> is one of the ids in <paramref name="parameter"/>" (see <see cref="AddIdList"/>).</summary>
     public abstract string InIdList(string column, string parameter);
 
-    public abstract void AddIdList(DbCommand command, string parameter, IReadOnlyList<int> ids);
+    public void AddIdList(DbCommand command, string parameter, IReadOnlyList<int> ids) => command.AddParameter(parameter, IdListValue(ids));
 
     /// <summary>A parameter holding JSON text, as the type of a JSON column.</summary>
     public abstract string Json(string parameter);
@@ -119,8 +118,6 @@ public abstract partial class SqlDialect
     {
         public override string Name => "postgres";
         public override string InIdList(string column, string parameter) => $"{column} = ANY({parameter})";
-        public override void AddIdList(DbCommand command, string parameter, IReadOnlyList<int> ids) =>
-            command.Parameters.Add(new NpgsqlParameter<int[]>(parameter.TrimStart('@'), [.. ids]));
         public override string Json(string parameter) => $"CAST({parameter} AS jsonb)";
         public override object IdListValue(IReadOnlyList<int> ids) => ids as int[] ?? [.. ids];
         public override string IdListIsNotEmpty(string column) => $"cardinality({column}) > 0";
@@ -159,8 +156,6 @@ public abstract partial class SqlDialect
     {
         public override string Name => "sqlite";
         public override string InIdList(string column, string parameter) => $"{column} IN (SELECT value FROM json_each({parameter}))";
-        public override void AddIdList(DbCommand command, string parameter, IReadOnlyList<int> ids) =>
-            command.AddParameter(parameter, FormatIdList(ids));
         public override string Json(string parameter) => parameter;
         public override object IdListValue(IReadOnlyList<int> ids) => FormatIdList(ids);
         public override string IdListIsNotEmpty(string column) => $"{column} <> '[]'";
