@@ -49,9 +49,7 @@ public static partial class Floors
         for (var i = -100; i < Math.Max(options.Repeat, 50); i++)
         {
             var started = Stopwatch.GetTimestamp();
-            using (JsonDocument.Parse(body))
-            {
-            }
+            JsonDocument.Parse(body).Dispose();
             var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             if (i >= 0)
             {

@@ -41,7 +41,7 @@ public static class GrpcWorkflow
         public double BytesPerCall(int step) => Milliseconds[step].Count == 0 ? double.NaN : (double)Bytes[step] / Milliseconds[step].Count;
     }
 
-    private sealed record Round(int Number, GeneratedImport Import, byte[] Json, ImportCitizensRequest[] Batches);
+    private sealed record Round(int Number, GeneratedImport Import, byte[] Json, ImportCitizensRequest[] Requests);
 
     public static async Task<int> RunAsync(Target target, GrpcWorkflowOptions options, TextWriter output, CancellationToken cancellationToken)
     {
@@ -204,7 +204,7 @@ public static class GrpcWorkflow
         ImportCitizensResponse imported;
         using (var call = client.ImportCitizens(cancellationToken: cancellationToken))
         {
-            foreach (var batch in round.Batches)
+            foreach (var batch in round.Requests)
             {
                 await call.RequestStream.WriteAsync(batch, cancellationToken);
                 bytes += Framed(batch);

@@ -23,11 +23,9 @@ public static partial class ProcStats
                 }
             }
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-        }
-        catch (UnauthorizedAccessException)
-        {
+            // The process is gone or not ours to read: no figure.
         }
         return null;
     }
@@ -149,10 +147,22 @@ public static partial class ProcStats
     private static partial long sysconf(int name);
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static partial int kill(int pid, int signal);
+    private static partial int Kill(int pid, int signal);
 
-    /// <summary>Sends SIGTERM (a graceful stop) to <paramref name="pid"/>.</summary>
-    public static bool Terminate(int pid) => kill(pid, 15) == 0;
+    /// <summary>Sends SIGTERM (a graceful stop) to <paramref name="pid"/>; false (with the reason on stderr) when it cannot.</summary>
+    public static bool Terminate(int pid)
+    {
+        if (pid <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(pid), pid, "a process id is positive (0 and -1 would signal a whole group)");
+        }
+        if (Kill(pid, 15) == 0)
+        {
+            return true;
+        }
+        Console.Error.WriteLine($"cannot stop process {pid}: errno {Marshal.GetLastPInvokeError()}");
+        return false;
+    }
 }
 
 /// <summary>Polls a process's VmRSS every few milliseconds and keeps the largest value seen.</summary>
@@ -179,6 +189,7 @@ public sealed class RssSampler : IAsyncDisposable
             }
             catch (OperationCanceledException)
             {
+                // Disposed: sampling ends.
             }
         });
     }

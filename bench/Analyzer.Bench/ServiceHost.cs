@@ -198,11 +198,12 @@ public sealed class Target : IAsyncDisposable
         }
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         var process = Process.Start(start) ?? throw new BenchException("cannot start dotnet");
+        var serverLogLock = new Lock();
         void Write(object sender, DataReceivedEventArgs e)
         {
             if (e.Data is not null)
             {
-                lock (serverLog)
+                lock (serverLogLock)
                 {
                     serverLog.WriteLine(e.Data);
                 }
@@ -232,11 +233,9 @@ public sealed class Target : IAsyncDisposable
                     return true;
                 }
             }
-            catch (HttpRequestException)
+            catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
             {
-            }
-            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
+                // Not listening yet: try again.
             }
             await Task.Delay(500, cancellationToken);
         }

@@ -93,9 +93,9 @@ public static class Demand
         }
         Array.Sort(order, rows);
         return [.. rows.Select(row => new DemandRow(by,
-            row.Key.Town < 0 ? null : towns[row.Key.Town],
+            row.Key.Town < 0 ? null : towns.NameAt(row.Key.Town),
             row.Key.Group < 0 ? null : ageGroups[row.Key.Group],
-            row.Key.Channel < 0 ? null : channels[row.Key.Channel],
+            row.Key.Channel < 0 ? null : channels.NameAt(row.Key.Channel),
             row.Value.Citizens, row.Value.Courses))];
     }
 
@@ -106,7 +106,7 @@ public static class Demand
         private readonly List<string?> names = [];
         private int nullIndex = -1;
 
-        public string? this[int index] => names[index];
+        public string? NameAt(int index) => names[index];
 
         public int IndexOf(string? name)
         {

@@ -216,13 +216,7 @@ public static class AnalyzerCli
         var downgrade = new Command("downgrade", "Revert migrations above TARGET") { db, downgradeTarget, force };
         downgrade.SetAction((parse, cancellationToken) => WithMigrator(parse, settings, async (migrator, database) =>
         {
-            var target = parse.GetValue(downgradeTarget)!;
-            var version = target.Equals("base", StringComparison.OrdinalIgnoreCase) ? 0 : ParseVersion(target);
-            if (version != 0 && migrator.Migrations.All(m => m.Version != version))
-            {
-                throw new ArgumentOutOfRangeException(nameof(target), version,
-                    $"no migration has version {version}; known: {string.Join(", ", migrator.Migrations.Select(m => m.Version))}");
-            }
+            var version = TargetVersion(parse.GetValue(downgradeTarget)!, migrator);
             if (!parse.GetValue(force) && await StartupChecks.CheckDowngradeAsync(database, migrator, version, cancellationToken) is { } refused)
             {
                 return refused;
@@ -254,6 +248,18 @@ public static class AnalyzerCli
         command.Subcommands.Add(current);
         command.Subcommands.Add(history);
         return command;
+    }
+
+    /// <summary>The version <c>downgrade TARGET</c> names: a known migration's, or 0 for <c>base</c>.</summary>
+    private static int TargetVersion(string target, Migrator migrator)
+    {
+        var version = target.Equals("base", StringComparison.OrdinalIgnoreCase) ? 0 : ParseVersion(target);
+        if (version != 0 && migrator.Migrations.All(m => m.Version != version))
+        {
+            throw new ArgumentOutOfRangeException(nameof(target), version,
+                $"no migration has version {version}; known: {string.Join(", ", migrator.Migrations.Select(m => m.Version))}");
+        }
+        return version;
     }
 
     private static int ParseVersion(string text) =>

@@ -47,9 +47,13 @@ public static class RowValues
             {
                 errors.Add(column.Name, "appears more than once");
             }
-            else if (FromJson(property.Value, column, errors) is var (ok, value) && ok)
+            else
             {
-                values[column.Name] = value;
+                var (ok, value) = FromJson(property.Value, column, errors);
+                if (ok)
+                {
+                    values[column.Name] = value;
+                }
             }
         }
         CheckRequired(dataset, values, required, errors);

@@ -55,9 +55,7 @@ public sealed partial class UploadSpool(IOptions<DatasetsOptions> options, ILogg
             try
             {
                 // Taking the lock proves that no live process is receiving into it.
-                using (new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose))
-                {
-                }
+                new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose).Dispose();
                 removed++;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)

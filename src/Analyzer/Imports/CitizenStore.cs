@@ -172,25 +172,25 @@ public sealed class CitizenStore(Database database)
         var shapeChanges = patch.NamesFriendsOrChannel && !current.HasFriendsAndChannels;
         MirrorLinks(write, sql, "relatives", citizenId, current.Relatives, patch.Relatives);
         MirrorLinks(write, sql, "friends", citizenId, current.Friends ?? [], patch.Friends);
-        var assignments = new List<string>();
-        void Set(string column, object value)
+        var changes = new List<(string Column, object Value)>();
+        if (patch.Town is { } town) changes.Add(("town", town));
+        if (patch.Street is { } street) changes.Add(("street", street));
+        if (patch.Building is { } building) changes.Add(("building", building));
+        if (patch.Apartment is { } apartment) changes.Add(("apartment", apartment));
+        if (patch.Name is { } name) changes.Add(("name", name));
+        if (patch.BirthDate is { } birthDate) changes.Add(("birth_date", dialect.ToParameter(birthDate)));
+        if (patch.Gender is { } gender) changes.Add(("gender", gender.ToName()));
+        if (patch.ChangesChannel) changes.Add(("channel", dialect.ToParameter(patch.Channel)));
+        if (patch.Relatives is { } relatives) changes.Add(("relatives", dialect.IdListValue(relatives)));
+        if (patch.Friends is { } friends) changes.Add(("friends", dialect.IdListValue(friends)));
+        if (changes.Count > 0)
         {
-            assignments.Add($"{column} = @{column}");
-            write.AddParameter("@" + column, value);
-        }
-        if (patch.Town is { } town) Set("town", town);
-        if (patch.Street is { } street) Set("street", street);
-        if (patch.Building is { } building) Set("building", building);
-        if (patch.Apartment is { } apartment) Set("apartment", apartment);
-        if (patch.Name is { } name) Set("name", name);
-        if (patch.BirthDate is { } birthDate) Set("birth_date", dialect.ToParameter(birthDate));
-        if (patch.Gender is { } gender) Set("gender", gender.ToName());
-        if (patch.ChangesChannel) Set("channel", dialect.ToParameter(patch.Channel));
-        if (patch.Relatives is { } relatives) Set("relatives", dialect.IdListValue(relatives));
-        if (patch.Friends is { } friends) Set("friends", dialect.IdListValue(friends));
-        if (assignments.Count > 0)
-        {
-            sql.Append($"UPDATE citizens SET {string.Join(", ", assignments)} WHERE import_id = @import_id AND citizen_id = @citizen_id; ");
+            foreach (var (column, value) in changes)
+            {
+                write.AddParameter("@" + column, value);
+            }
+            var assignments = string.Join(", ", changes.Select(change => $"{change.Column} = @{change.Column}"));
+            sql.Append($"UPDATE citizens SET {assignments} WHERE import_id = @import_id AND citizen_id = @citizen_id; ");
         }
         sql.Append("UPDATE imports SET version = version + 1" + (shapeChanges ? ", has_friends_and_channels = @yes" : "") + " WHERE import_id = @import_id");
         if (shapeChanges)

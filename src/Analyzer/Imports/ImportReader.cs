@@ -61,6 +61,7 @@ public static partial class CitizenJson
         {
             while (Next() is not null)
             {
+                // Reading the rest is what validates it.
             }
             CheckIdsAndRelations(links, errors);
             return errors.IsEmpty;

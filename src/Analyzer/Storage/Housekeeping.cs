@@ -35,6 +35,7 @@ public sealed class Housekeeping(
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+            // The service is stopping.
         }
     }
 

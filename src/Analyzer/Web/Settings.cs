@@ -1,17 +1,15 @@
 // Every setting of the service is declared once, as a property of the options class of its feature
-// (WebOptions, StorageOptions, DatasetsOptions, AuthOptions):
-//
-//     [ConfigurationKeyName("MAX_UPLOAD_BYTES"), Setting("Largest CSV upload accepted; larger ones get 413"), Range(1, long.MaxValue)]
-//     public long MaxUploadBytes { get; set; } = 1024L * 1024 * 1024;
-//
+// (WebOptions, StorageOptions, DatasetsOptions, AuthOptions). DatasetsOptions.MaxUploadBytes, for one, is a long
+// property whose initial value is 1 GiB, with three attributes: its key MAX_UPLOAD_BYTES (ConfigurationKeyName),
+// its description for the help and the README (Setting) and its rule, at least 1 (Range),
 // and everything else is derived from that declaration, here and in Cli/SettingOptions.cs:
 // - the default is the property's initial value (nothing else repeats it: the CLI shows it in --help
-//   and falls back to it, the host leaves the property alone when nothing is configured);
+//   and falls back to it, the host leaves the property alone when nothing is configured).
 // - the environment variable is ANALYZER_ + the key (ANALYZER_MAX_UPLOAD_BYTES), read by
-//   AddEnvironmentVariables("ANALYZER_"), whose keys are exactly the ConfigurationKeyName;
+//   AddEnvironmentVariables("ANALYZER_"), whose keys are exactly the ConfigurationKeyName.
 // - the command-line option is the key in lower case with dashes (--max-upload-bytes), which is how
-//   README's Configuration table names every option, so flag and variable cannot drift apart;
-// - the description is the [Setting] attribute's: the one thing the configuration system has no place for;
+//   README's Configuration table names every option, so flag and variable cannot drift apart.
+// - the description is the [Setting] attribute's: the one thing the configuration system has no place for.
 // - validation is the property's DataAnnotations attributes: the CLI checks the values it read and
 //   names where a bad one came from (ANALYZER_X or --x), and the host checks whatever it binds
 //   (ValidateDataAnnotations().ValidateOnStart()), so tests and configuration files get the same rules.

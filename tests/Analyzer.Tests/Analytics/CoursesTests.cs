@@ -124,8 +124,8 @@ public sealed class CoursesTests
         var result = ProductionByMonth(people);
         AssertSameByMonth(Reference.CoursesByMonth(people), result);
         Assert.Equal(["", "instagram"], result.Keys);
-        // 1 buys for 2 (April, relative and friend: one course) and 3 (November); 2 for 1 (December);
-        // 3 for 1 (December) and for itself (November).
+        // Citizen 1 buys for citizen 2 in April, one course although 2 is both relative and friend, and for citizen 3
+        // in November. Citizen 2 buys for citizen 1 in December, and citizen 3 for citizen 1 and for itself.
         Assert.Equal("\"4\": [(1, 1)]; \"11\": [(1, 1)]; \"12\": [(2, 1)]",
             Show(result["instagram"].Where(m => m.Value.Count > 0).ToDictionary()));
         Assert.Equal("\"11\": [(3, 1)]; \"12\": [(3, 1)]", Show(result[""].Where(m => m.Value.Count > 0).ToDictionary()));

@@ -53,7 +53,7 @@ public sealed partial class StartupTests : IDisposable
 
     private async Task<int> CurrentVersionAsync(string databaseUrl)
     {
-        var current = await RunAsync(["db", "current", "--db", databaseUrl]);
+        var current = await RunAsync("db", "current", "--db", databaseUrl);
         Assert.True(current.ExitCode == 0, current.ToString());
         return int.Parse(Assert.Single(current.OutputLines)[..4], CultureInfo.InvariantCulture);
     }

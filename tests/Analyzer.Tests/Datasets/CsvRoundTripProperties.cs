@@ -169,7 +169,7 @@ public sealed class CsvRoundTripProperties
             from ticks in Gen.Choose(0, 9_999_999)
             from offsetMinutes in Gen.Choose(-14 * 60, 14 * 60)
             from format in Gen.Elements("yyyy-MM-ddTHH:mm:ss.fffffffzzz", "yyyy-MM-dd HH:mm:sszzz", "yyyy-MM-ddTHH:mm:ss.FFFFFFF'Z'")
-            let utc = new DateTimeOffset(1970, 1, 1, 0, 0, 0, TimeSpan.Zero).AddSeconds(seconds * 2.0).AddTicks(format.Contains("ss.", StringComparison.Ordinal) ? ticks : 0)
+            let utc = DateTimeOffset.UnixEpoch.AddSeconds(seconds * 2.0).AddTicks(format.Contains("ss.", StringComparison.Ordinal) ? ticks : 0)
             let local = format.EndsWith("'Z'", StringComparison.Ordinal) ? utc : utc.ToOffset(TimeSpan.FromMinutes(offsetMinutes))
             select (local.ToString(format, CultureInfo.InvariantCulture), (object)utc),
         _ => TextGen.Select(s => ("x" + s, (object)("x" + s))),

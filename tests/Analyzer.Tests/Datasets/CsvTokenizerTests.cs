@@ -10,7 +10,7 @@ public sealed class CsvTokenizerTests
     // ---- helpers -------------------------------------------------------------------------------
 
     /// <summary>Records as (line, fields), a quoted field shown in brackets: <c>[a,b]</c>.</summary>
-    private static List<(int Line, string[] Fields)> Read(byte[] bytes, char delimiter = ',', int chunk = int.MaxValue)
+    private static List<(int Line, string[] Fields)> ReadBytes(byte[] bytes, char delimiter = ',', int chunk = int.MaxValue)
     {
         var tokenizer = CsvTokenizer.Open(Trickle(bytes, chunk), new CsvDialect(delimiter));
         var records = new List<(int, string[])>();
@@ -21,7 +21,7 @@ public sealed class CsvTokenizerTests
         return records;
     }
 
-    /// <summary><see cref="Read(byte[], char, int)"/> through <see cref="CsvTokenizer.ReadRecordAsync"/>, each read yielding.</summary>
+    /// <summary><see cref="ReadBytes(byte[], char, int)"/> through <see cref="CsvTokenizer.ReadRecordAsync"/>, each read yielding.</summary>
     private static List<(int Line, string[] Fields)> ReadAsynchronously(byte[] bytes, char delimiter = ',', int chunk = int.MaxValue) =>
         Task.Run(async () =>
         {
@@ -41,10 +41,10 @@ public sealed class CsvTokenizerTests
     private static List<(int Line, string[] Fields)> Read(string csv, char delimiter = ',')
     {
         var bytes = Encoding.UTF8.GetBytes(csv);
-        var whole = Read(bytes, delimiter);
+        var whole = ReadBytes(bytes, delimiter);
         foreach (var chunk in new[] { 1, 3 })
         {
-            foreach (var trickled in new[] { Read(bytes, delimiter, chunk), ReadAsynchronously(bytes, delimiter, chunk) })
+            foreach (var trickled in new[] { ReadBytes(bytes, delimiter, chunk), ReadAsynchronously(bytes, delimiter, chunk) })
             {
                 Assert.Equal(whole.Select(r => r.Line), trickled.Select(r => r.Line));
                 Assert.Equal(whole.Select(r => r.Fields), trickled.Select(r => r.Fields));
@@ -57,8 +57,8 @@ public sealed class CsvTokenizerTests
 
     private static CsvFormatException Error(byte[] bytes)
     {
-        var whole = Assert.Throws<CsvFormatException>(() => Read(bytes));
-        var trickled = Assert.Throws<CsvFormatException>(() => Read(bytes, chunk: 1));
+        var whole = Assert.Throws<CsvFormatException>(() => ReadBytes(bytes));
+        var trickled = Assert.Throws<CsvFormatException>(() => ReadBytes(bytes, chunk: 1));
         Assert.Equal(whole.Message, trickled.Message);
         var asynchronous = Assert.Throws<CsvFormatException>(() => ReadAsynchronously(bytes, chunk: 1));
         Assert.Equal(whole.Message, asynchronous.Message);
@@ -193,7 +193,7 @@ public sealed class CsvTokenizerTests
     {
         var big = new string('x', 200_000) + "é" + new string('y', 70_000);
         var quoted = string.Concat(Enumerable.Repeat("ab\"\"", 40_000));
-        var records = Read(Encoding.UTF8.GetBytes($"{big},\"{quoted}\"\nsmall,\"q\"\n"));
+        var records = ReadBytes(Encoding.UTF8.GetBytes($"{big},\"{quoted}\"\nsmall,\"q\"\n"));
         Assert.Equal([big, $"[{quoted.Replace("\"\"", "\"", StringComparison.Ordinal)}]"], records[0].Fields);
         Assert.Equal(["small", "[q]"], records[1].Fields);
     }

@@ -197,7 +197,7 @@ public sealed class TypeInferenceTests
         Assert.Equal(-6.081689834590001, TypeInference.Convert("-6.081689834590001", ColumnType.Float));
         Assert.Equal(10.0, TypeInference.Convert("10", ColumnType.Float));
         Assert.Equal(100000.0, TypeInference.Convert("1e5", ColumnType.Float));
-        Assert.Equal(true, TypeInference.Convert("TRUE", ColumnType.Boolean));
+        Assert.True(TypeInference.Convert("TRUE", ColumnType.Boolean) is true);
         Assert.Equal(new DateOnly(1986, 12, 26), TypeInference.Convert("26.12.1986", ColumnType.Date));
         Assert.Equal(new DateOnly(2024, 2, 29), TypeInference.Convert("2024-02-29", ColumnType.Date));
         Assert.Equal("01", TypeInference.Convert("01", ColumnType.Text));

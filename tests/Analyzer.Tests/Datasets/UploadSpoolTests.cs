@@ -26,7 +26,7 @@ public sealed class UploadSpoolTests : IDisposable
 
     private Task<AnalyzerServer> StartAsync() =>
         AnalyzerServer.StartAsync(directory.FullName, new Dictionary<string, string> { ["TMPDIR"] = TempDirectory + "/" },
-            ["--db", "sqlite://" + Path.Combine(directory.FullName, "analyzer.db"), "--log-level", "Warning"]);
+            "--db", "sqlite://" + Path.Combine(directory.FullName, "analyzer.db"), "--log-level", "Warning");
 
     private string[] Spooled() =>
         Directory.Exists(SpoolDirectory) ? Directory.GetFiles(SpoolDirectory, CsvUpload.SpoolPrefix + "*") : [];

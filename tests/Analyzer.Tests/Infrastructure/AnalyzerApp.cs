@@ -99,7 +99,6 @@ public class SqliteApp : AnalyzerApp
         await base.DisposeAsync();
         SqliteConnection.ClearAllPools();
         directory.Delete(recursive: true);
-        GC.SuppressFinalize(this);
     }
 }
 

@@ -57,7 +57,7 @@ public sealed class PostgresCluster
 
     private static string? FindPostGisUnavailableReason()
     {
-        if (UnavailableReason is { } reason || !string.IsNullOrEmpty(ExternalUrl))
+        if (UnavailableReason is not null || !string.IsNullOrEmpty(ExternalUrl))
         {
             return UnavailableReason;
         }

@@ -39,8 +39,16 @@ public abstract class UploadLimitTests : IDisposable
 
     public void Dispose()
     {
-        Directory.Delete(recursive: true);
+        Dispose(disposing: true);
         GC.SuppressFinalize(this);
+    }
+
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            Directory.Delete(recursive: true);
+        }
     }
 
     private async Task<AnalyzerServer> StartAsync(params string[] arguments)

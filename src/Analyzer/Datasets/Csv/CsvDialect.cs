@@ -68,6 +68,41 @@ public sealed record CsvDialect
         return FinishSample(stream, sample, length, origin);
     }
 
+    /// <summary>
+    /// Splits the sample into records for each candidate delimiter (a quote opening a field hides delimiters and
+    /// line breaks until it closes) and counts the delimiters per record. A candidate that does not occur in the
+    /// first record is out. The others are ranked by the share of records with the same count as the first one,
+    /// then by that count (more columns), then by the order of <see cref="Delimiters"/>. Nothing found: <c>,</c>.
+    /// Unless <paramref name="wholeFile"/>, the last record of the sample may be cut off and is ignored.
+    /// </summary>
+    public static char DetectDelimiter(ReadOnlySpan<byte> sample, bool wholeFile)
+    {
+        var best = ',';
+        // The best share so far as the exact fraction bestSame / bestRecords (0/1 to start).
+        var (bestSame, bestRecords, bestCount) = (0, 1, 0);
+        Span<int> counts = stackalloc int[SampleRecords];
+        foreach (var candidate in Delimiters)
+        {
+            var records = CountPerRecord(sample, (byte)candidate, wholeFile, counts);
+            if (records == 0 || counts[0] == 0)
+            {
+                continue;
+            }
+            var same = 0;
+            foreach (var count in counts[..records])
+            {
+                same += count == counts[0] ? 1 : 0;
+            }
+            // same / records against bestSame / bestRecords, cross-multiplied: exact, no floating point.
+            var comparison = ((long)same * bestRecords).CompareTo((long)bestSame * records);
+            if (comparison > 0 || (comparison == 0 && counts[0] > bestCount))
+            {
+                (best, bestSame, bestRecords, bestCount) = (candidate, same, records, counts[0]);
+            }
+        }
+        return best;
+    }
+
     /// <summary><see cref="DetectDelimiter(Stream)"/> with asynchronous reads.</summary>
     public static async Task<char> DetectDelimiterAsync(Stream stream, CancellationToken cancellationToken = default)
     {
@@ -96,40 +131,6 @@ public sealed record CsvDialect
         var wholeFile = length < sample.Length || stream.Position == stream.Length;
         stream.Position = origin;
         return DetectDelimiter(sample.AsSpan(0, length), wholeFile);
-    }
-
-    /// <summary>
-    /// Splits the sample into records for each candidate delimiter (a quote opening a field hides delimiters and
-    /// line breaks until it closes) and counts the delimiters per record. A candidate that does not occur in the
-    /// first record is out. The others are ranked by the share of records with the same count as the first one,
-    /// then by that count (more columns), then by the order of <see cref="Delimiters"/>. Nothing found: <c>,</c>.
-    /// Unless <paramref name="wholeFile"/>, the last record of the sample may be cut off and is ignored.
-    /// </summary>
-    public static char DetectDelimiter(ReadOnlySpan<byte> sample, bool wholeFile)
-    {
-        var best = ',';
-        var bestShare = 0.0;
-        var bestCount = 0;
-        Span<int> counts = stackalloc int[SampleRecords];
-        foreach (var candidate in Delimiters)
-        {
-            var records = CountPerRecord(sample, (byte)candidate, wholeFile, counts);
-            if (records == 0 || counts[0] == 0)
-            {
-                continue;
-            }
-            var same = 0;
-            foreach (var count in counts[..records])
-            {
-                same += count == counts[0] ? 1 : 0;
-            }
-            var share = (double)same / records;
-            if (share > bestShare || (share == bestShare && counts[0] > bestCount))
-            {
-                (best, bestShare, bestCount) = (candidate, share, counts[0]);
-            }
-        }
-        return best;
     }
 
     /// <summary>Delimiter counts of the first complete records (blank lines skipped); returns how many it filled.</summary>

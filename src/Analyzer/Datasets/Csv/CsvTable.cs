@@ -97,6 +97,7 @@ public sealed class CsvTable
     public IEnumerable<object?[]> ReadRowsAs(Stream stream, IReadOnlyList<ColumnType> types, CancellationToken cancellationToken = default, Func<object?[], string?>? check = null)
     {
         ArgumentNullException.ThrowIfNull(types);
+        ArgumentNullException.ThrowIfNull(stream);
         return types.Count == Columns.Count
             ? ReadRows(stream, types, cancellationToken, check)
             : throw new ArgumentException($"{types.Count} types for {Columns.Count} columns", nameof(types));
@@ -104,7 +105,6 @@ public sealed class CsvTable
 
     private IEnumerable<object?[]> ReadRows(Stream stream, IReadOnlyList<ColumnType> types, CancellationToken cancellationToken, Func<object?[], string?>? check)
     {
-        ArgumentNullException.ThrowIfNull(stream);
         var tokenizer = CsvTokenizer.Open(stream, Dialect);
         var width = Columns.Count;
         var skipHeader = Options.Header;
@@ -199,20 +199,46 @@ public sealed class CsvTable
             }
             return new CsvTable(dialect, options, columns, rows);
         }
-    }
 
-    private static int CheckWidth(CsvRecord first, CsvOptions options)
-    {
-        var width = first.Count;
-        if (width > MaxColumns)
+        private static int CheckWidth(CsvRecord first, CsvOptions options)
         {
-            throw new CsvFormatException(first.Line, $"the file has {width:N0} columns; a dataset can have at most {MaxColumns:N0} (the table adds id and deleted_at, and a table holds at most 1,600)");
+            var width = first.Count;
+            if (width > MaxColumns)
+            {
+                throw new CsvFormatException(first.Line, $"the file has {width:N0} columns; a dataset can have at most {MaxColumns:N0} (the table adds id and deleted_at, and a table holds at most 1,600)");
+            }
+            if (options.Columns is { } columns && columns.Count != width)
+            {
+                throw new CsvFormatException(first.Line, $"columns= names {columns.Count} columns but the {(options.Header ? "header" : "first record")} has {width}");
+            }
+            return width;
         }
-        if (options.Columns is { } columns && columns.Count != width)
+
+        private static void Accumulate(CsvRecord record, CsvOptions options, ColumnTypeAccumulator[] accumulators)
         {
-            throw new CsvFormatException(first.Line, $"columns= names {columns.Count} columns but the {(options.Header ? "header" : "first record")} has {width}");
+            for (var i = 0; i < accumulators.Length; i++)
+            {
+                var field = record[i];
+                if (options.IsNull(field))
+                {
+                    accumulators[i].AddNull();
+                }
+                else
+                {
+                    accumulators[i].Add(field.Value.AsSpan());
+                }
+            }
         }
-        return width;
+
+        private static string[] DefaultNames(int width)
+        {
+            var names = new string[width];
+            for (var i = 0; i < width; i++)
+            {
+                names[i] = $"column_{i + 1}";
+            }
+            return names;
+        }
     }
 
     private static void CheckRowWidth(CsvRecord record, int width, bool header)
@@ -221,31 +247,5 @@ public sealed class CsvTable
         {
             throw new CsvFormatException(record.Line, $"the record has {record.Count} fields but the {(header ? "header" : "first record")} has {width}; a field that contains the delimiter, a quote or a line break must be quoted");
         }
-    }
-
-    private static void Accumulate(CsvRecord record, CsvOptions options, ColumnTypeAccumulator[] accumulators)
-    {
-        for (var i = 0; i < accumulators.Length; i++)
-        {
-            var field = record[i];
-            if (options.IsNull(field))
-            {
-                accumulators[i].AddNull();
-            }
-            else
-            {
-                accumulators[i].Add(field.Value.AsSpan());
-            }
-        }
-    }
-
-    private static string[] DefaultNames(int width)
-    {
-        var names = new string[width];
-        for (var i = 0; i < width; i++)
-        {
-            names[i] = $"column_{i + 1}";
-        }
-        return names;
     }
 }

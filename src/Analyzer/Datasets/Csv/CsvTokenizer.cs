@@ -45,7 +45,7 @@ public sealed class CsvTokenizer
     private const int NeedMore = -1;
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-    private static readonly SearchValues<byte> QuotedStops = SearchValues.Create([Quote, Cr, Lf, 0]);
+    private static readonly SearchValues<byte> QuotedStops = SearchValues.Create(Quote, Cr, Lf, (byte)0);
 
     private readonly Stream stream;
     private readonly byte delimiter;
@@ -89,7 +89,7 @@ public sealed class CsvTokenizer
         delimiter = (byte)dialect.Delimiter;
         maxFieldBytes = dialect.MaxFieldBytes;
         buffer = new byte[Math.Min(BufferSize, maxFieldBytes)];
-        unquotedStops = SearchValues.Create([delimiter, Cr, Lf, 0]);
+        unquotedStops = SearchValues.Create(delimiter, Cr, Lf, (byte)0);
     }
 
     public static CsvTokenizer Open(Stream stream, CsvDialect dialect)
@@ -367,7 +367,7 @@ public sealed class CsvTokenizer
     }
 
     /// <summary>Reads more of the stream synchronously; false at the end of the file.</summary>
-    private bool Refill() => FinishRefill(stream.Read(PrepareRefill().Span));
+    private void Refill() => FinishRefill(stream.Read(PrepareRefill().Span));
 
     /// <summary>
     /// Keeps the current field (from <see cref="start"/>) and returns the free space after it: the field is moved to
