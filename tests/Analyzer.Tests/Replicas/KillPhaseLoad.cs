@@ -11,17 +11,17 @@ namespace Analyzer.Tests.Replicas;
 /// </summary>
 internal sealed class KillPhaseLoad(
     HttpClient client, IReadOnlyList<long> imports, ConcurrentDictionary<long, int> expectedSizes,
-    ConcurrentDictionary<long, int> patchesSent, ConcurrentDictionary<long, int> patchesApplied, int citizensPerPost, DateOnly today)
+    ConcurrentDictionary<long, int> patchesSent, ConcurrentDictionary<long, int> patchesApplied, IReadOnlyList<int> postSizes, DateOnly today)
 {
     private static readonly HttpStatusCode[] CleanFailures = [HttpStatusCode.BadGateway, HttpStatusCode.ServiceUnavailable, HttpStatusCode.GatewayTimeout];
 
     private readonly ConcurrentDictionary<string, int> outcomes = new(StringComparer.Ordinal);
     private int completed;
-    private int failedPosts;
 
     public int Completed => Volatile.Read(ref completed);
 
-    public int FailedPosts => Volatile.Read(ref failedPosts);
+    /// <summary>The citizen counts of the POSTs that failed: their imports may or may not have been stored.</summary>
+    public ConcurrentQueue<int> FailedPostSizes { get; } = new();
 
     /// <summary>Outcomes that break the promise (a GET that failed, a 500, a wrong answer).</summary>
     public ConcurrentQueue<string> Unacceptable { get; } = new();
@@ -44,7 +44,7 @@ internal sealed class KillPhaseLoad(
             var importId = imports[random.Next(imports.Count)];
             Task task = (step % 4) switch
             {
-                0 => PostAsync(10_000 + client * 1000 + step),
+                0 => PostAsync(postSizes[step / 4 % postSizes.Count], 10_000 + client * 1000 + step),
                 1 => PatchAsync(importId, random),
                 2 => GetCitizensAsync(importId),
                 _ => GetAsync($"/imports/{importId}/citizens/birthdays"),
@@ -54,17 +54,17 @@ internal sealed class KillPhaseLoad(
         }
     }
 
-    private async Task PostAsync(int seed)
+    private async Task PostAsync(int citizens, int seed)
     {
-        var (status, body) = await SendAsync(HttpMethod.Post, "/imports", Citizens.Random(citizensPerPost, 40, seed, today).ToJsonString());
+        var (status, body) = await SendAsync(HttpMethod.Post, "/imports", Citizens.Random(citizens, citizens, seed, today).ToJsonString());
         if (status == HttpStatusCode.Created)
         {
             var importId = System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("data").GetProperty("import_id").GetInt64();
-            expectedSizes[importId] = citizensPerPost;
+            expectedSizes[importId] = citizens;
         }
         else
         {
-            Interlocked.Increment(ref failedPosts);
+            FailedPostSizes.Enqueue(citizens);
             CheckCleanFailure("POST", status);
         }
     }
