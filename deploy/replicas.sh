@@ -11,7 +11,7 @@
 #   --replica-ports  the replicas' ports on 127.0.0.1 (default: free ones)
 #   --dir            where the generated configuration, logs and pid files go (default: a new temporary folder)
 #   ANALYZER COMMAND how to run the service (default: analyzer on PATH), e.g. -- dotnet artifacts/bin/analyzer.dll
-# Other settings reach the replicas through ANALYZER_* variables (ANALYZER_AUTH_SECRET, ANALYZER_LOG_LEVEL, ...).
+# Other settings reach the replicas through ANALYZER_* variables (ANALYZER_AUTH_SECRET_FILE, ANALYZER_LOG_LEVEL, ...).
 #
 # In DIR: nginx.conf, analyzer.conf (deploy/nginx/analyzer.conf listening on 127.0.0.1:P), analyzer-upstream.conf,
 # nginx.log, replica-I.log, replica-I.pid and replica-I.port (I from 1), and a file "ready" once nginx answers
