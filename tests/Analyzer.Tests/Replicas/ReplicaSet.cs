@@ -64,8 +64,26 @@ public sealed partial class ReplicaSet : IAsyncDisposable
         return reader.ReadToEnd().Trim();
     }
 
-    /// <summary>Starts the script on a new empty database and waits until it says nginx and both replicas are ready.</summary>
+    /// <summary>
+    /// Starts the script on a new empty database and waits until it says nginx and both replicas are ready; starts again
+    /// (on another new database, up to 3 times) when a port chosen was taken in between.
+    /// </summary>
     public static async Task<ReplicaSet> StartAsync()
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync();
+            }
+            catch (InvalidOperationException e) when (attempt < 3 && e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                // another process took a port between AnalyzerProcess.FreePort and the bind: choose others
+            }
+        }
+    }
+
+    private static async Task<ReplicaSet> StartOnceAsync()
     {
         var url = await (await PostgresCluster.Instance).CreateEmptyDatabaseAsync();
         Assert.True(DatabaseUrl.TryParse(url, out var parsed, out var error), error);
