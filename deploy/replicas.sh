@@ -18,7 +18,9 @@
 # GET /health/ready with 200 (tests/Analyzer.Tests/Replicas/ReplicaTests.cs waits for it).
 #
 # The replicas all start at once: the first to take the migrations' advisory lock migrates, the others wait for it
-# and find nothing left to do. gRPC is off (--grpc-port 0): nginx here proxies HTTP/1.1 only.
+# and find nothing left to do. gRPC is off (--grpc-port 0): nginx here proxies HTTP/1.1 only. A replica stopped with
+# SIGTERM serves 5 s more with "Connection: close" (--shutdown-drain 5, above the 4 s of nginx's upstream
+# keepalive_timeout), so that it never closes an idle connection nginx is sending a POST on.
 # Retries: nginx passes GET/HEAD (idempotent) to another replica on a refused connection, a timeout or a 502/503/504;
 # POST and PATCH go to another replica only when the first could not be connected to (the request was not sent),
 # never after they were sent (no "non_idempotent" in proxy_next_upstream): a PATCH that reached a replica killed
@@ -99,7 +101,7 @@ EOF
 
 for i in $(seq "$replicas"); do
   p=${ports[$((i - 1))]}
-  "${analyzer[@]}" serve --db "$db" --api-address 127.0.0.1 --api-port "$p" --grpc-port 0 > "$dir/replica-$i.log" 2>&1 &
+  "${analyzer[@]}" serve --db "$db" --api-address 127.0.0.1 --api-port "$p" --grpc-port 0 --shutdown-drain 5 > "$dir/replica-$i.log" 2>&1 &
   pids+=($!)
   echo $! > "$dir/replica-$i.pid"
   echo "$p" > "$dir/replica-$i.port"
