@@ -37,6 +37,11 @@ public sealed class WebOptions
     [ConfigurationKeyName("SHUTDOWN_TIMEOUT"), Setting("Seconds a stopping service waits for requests in flight"), Range(1, int.MaxValue)]
     public int ShutdownTimeoutSeconds { get; set; } = 30;
 
+    /// <summary>See <see cref="ShutdownDrain"/>; the shutdown timeout counts from the drain's end.</summary>
+    [ConfigurationKeyName("SHUTDOWN_DRAIN"), Setting("Seconds a stopping service keeps serving, closing each connection after its answer, before its listener stops (behind a proxy with keep-alive connections; 0: stop at once)")]
+    [Range(0, 3600)]
+    public int ShutdownDrainSeconds { get; set; }
+
     /// <summary>Where clients reach the service; links it hands out (confirm_url) start with it. Empty: see <see cref="PublicLinks"/>.</summary>
     [ConfigurationKeyName("PUBLIC_URL"), Setting("Absolute URL clients reach the service at (https://analyzer.example/base); links the service hands out start with it")]
     [AbsoluteHttpUrl]

@@ -49,7 +49,8 @@ public static class WebPipeline
             }
         });
         services.AddOptions<HostOptions>().Configure<IOptions<WebOptions>>((host, web) =>
-            host.ShutdownTimeout = TimeSpan.FromSeconds(web.Value.ShutdownTimeoutSeconds));
+            host.ShutdownTimeout = TimeSpan.FromSeconds(web.Value.ShutdownDrainSeconds + web.Value.ShutdownTimeoutSeconds));
+        services.AddSingleton<ShutdownDrain>().AddHostedService(provider => provider.GetRequiredService<ShutdownDrain>());
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
         {
             if (context.ProblemDetails.Status == StatusCodes.Status503ServiceUnavailable && context.Exception is { } exception
@@ -110,6 +111,7 @@ public static class WebPipeline
 
     public static WebApplication UseAnalyzerWeb(this WebApplication app)
     {
+        app.Use(ShutdownDrain.CloseConnectionsWhenStopping(app.Lifetime, app.Services.GetRequiredService<ShutdownDrain>()));
         app.UseRequestLogging();
         app.UseResponseCompression();
         app.UseExceptionHandler();

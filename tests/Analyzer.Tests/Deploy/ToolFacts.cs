@@ -7,7 +7,8 @@ namespace Analyzer.Tests.Deploy;
 /// <summary>
 /// A fact that needs a program of the machine (nginx, systemd-analyze, kubectl): skipped, with the reason shown, when it
 /// is not installed, unless ANALYZER_REQUIRE_DEPLOY_TOOLS=1 (CI, which installs nginx and systemd) and the tool is not
-/// <see cref="Optional"/>: then it runs and fails.
+/// <see cref="Optional"/>: then it runs and fails. In a class that needs PostgreSQL (<see cref="IPostgresTests"/>) it is
+/// also skipped as a <see cref="BackendFactAttribute"/> would be.
 /// </summary>
 [XunitTestCaseDiscoverer("Analyzer.Tests.Deploy.ToolFactDiscoverer", "Analyzer.Tests")]
 [AttributeUsage(AttributeTargets.Method)]
@@ -34,8 +35,13 @@ public sealed class ToolFactDiscoverer(IMessageSink sink) : FactDiscoverer(sink)
     {
         var tool = factAttribute.GetConstructorArguments().Cast<string>().Single();
         var optional = factAttribute.GetNamedArgument<bool>(nameof(ToolFactAttribute.Optional));
-        return ToolFactAttribute.Find(tool) is null && (optional || !DeployFiles.ToolsRequired)
-            ? [BackendSkip.Skipped(sink, discoveryOptions, testMethod, $"{tool} is not installed (Debian: apt-get install {(tool == "systemd-analyze" ? "systemd" : tool)})")]
+        if (ToolFactAttribute.Find(tool) is null && (optional || !DeployFiles.ToolsRequired))
+        {
+            return [BackendSkip.Skipped(sink, discoveryOptions, testMethod, $"{tool} is not installed (Debian: apt-get install {(tool == "systemd-analyze" ? "systemd" : tool)})")];
+        }
+        // A class that also needs PostgreSQL (IPostgresTests) is skipped like a BackendFact's when none can run here.
+        return BackendSkip.Reason(testMethod) is { } reason
+            ? [BackendSkip.Skipped(sink, discoveryOptions, testMethod, reason)]
             : base.Discover(discoveryOptions, testMethod, factAttribute);
     }
 }

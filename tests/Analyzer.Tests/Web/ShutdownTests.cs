@@ -61,6 +61,47 @@ public sealed class ShutdownTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// --shutdown-drain: after SIGTERM the service still accepts connections and answers, each answer with
+    /// <c>Connection: close</c>, then exits 0. Without it, answers keep their connection open.
+    /// </summary>
+    [Fact]
+    public async Task With_a_drain_a_stopping_service_keeps_serving_and_closes_each_connection_after_its_answer()
+    {
+        var database = "sqlite://" + Path.Combine(directory.FullName, "drain.db");
+        await using var server = await AnalyzerServer.StartAsync(directory.FullName, null, "--db", database, "--log-level", "Warning",
+            "--shutdown-drain", "10");
+        using (var before = await server.Client.GetAsync(new Uri("/health/live", UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+            Assert.NotEqual(true, before.Headers.ConnectionClose);
+        }
+
+        var stopping = server.TerminateAsync();
+        var closing = false;
+        // The signal is handled asynchronously: the first answers may come before the service knows it is stopping.
+        for (var attempt = 0; attempt < 50 && !closing; attempt++)
+        {
+            using var fresh = new HttpClient { BaseAddress = server.Client.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
+            using var answer = await fresh.GetAsync(new Uri("/health/live", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+            closing = answer.Headers.ConnectionClose == true;
+            if (!closing)
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        Assert.True(closing, "no answer carried Connection: close after SIGTERM");
+        using (var later = await server.Client.GetAsync(new Uri("/imports/1/citizens", UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, later.StatusCode);
+            Assert.True(later.Headers.ConnectionClose, "a problem answer during the drain closes its connection too");
+        }
+        var exit = await stopping;
+        Assert.True(exit.ExitCode == 0, $"the drained service must stop cleanly: {exit}");
+    }
+
     /// <summary>Sends half of the body, reports it, waits, then sends the rest.</summary>
     private sealed class PausingContent(byte[] body, TaskCompletionSource halfSent, Task resume) : HttpContent
     {
