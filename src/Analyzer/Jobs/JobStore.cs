@@ -98,8 +98,9 @@ public sealed class JobStore(Database database)
         }
         await WriteBodyAsync(session, id.Value, body, cancellationToken);
         await ChangeStateAsync(session, id.Value, new JobTransition(null, JobState.Queued, now), cancellationToken);
+        var queued = (await FindAsync(session, id.Value, lockRow: false, cancellationToken))!; // as queued: a worker may take it once committed
         await session.CommitAsync(cancellationToken);
-        return ((await FindAsync(id.Value, cancellationToken))!, true, job.RequestHash);
+        return (queued, true, job.RequestHash);
     }
 
     private static async Task WriteBodyAsync(DbSession session, long jobId, Stream body, CancellationToken cancellationToken)

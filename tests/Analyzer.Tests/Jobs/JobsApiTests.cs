@@ -108,7 +108,7 @@ public abstract class JobsApiTests<TApp>(TApp app) : IClassFixture<TApp> where T
         var id = queued.GetProperty("id").GetInt64();
 
         var loading = await Client.WaitForJobAsync(id, job =>
-            job.GetProperty("state").GetString() != "running" || job.GetProperty("progress").GetProperty("done").GetInt64() >= Rows / 4);
+            job.GetProperty("state").GetString() is not ("queued" or "running") || job.GetProperty("progress").GetProperty("done").GetInt64() >= Rows / 4);
         Assert.Equal("running", loading.GetProperty("state").GetString());
         Assert.Equal(Rows, loading.GetProperty("progress").GetProperty("total").GetInt64());
         using (var cancel = await Client.DeleteAsync($"/jobs/{id}"))
