@@ -9,7 +9,7 @@ namespace Analyzer.Tests.Jobs;
 /// </summary>
 public sealed class JobTakeoverTests : IPostgresTests, IDisposable
 {
-    private const int Rows = 300_000;
+    private const int Rows = 100_000;
 
     private readonly DirectoryInfo directory = Directory.CreateTempSubdirectory("analyzer-jobs-");
 
