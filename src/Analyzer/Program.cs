@@ -5,6 +5,7 @@ using Analyzer.Datasets;
 using Analyzer.Docs;
 using Analyzer.Grpc;
 using Analyzer.Imports;
+using Analyzer.Jobs;
 using Analyzer.Storage;
 using Analyzer.Web;
 
@@ -44,6 +45,7 @@ public sealed partial class Program
             .AddImportCatalog()
             .AddAnalytics()
             .AddDatasets()
+            .AddJobs()
             .AddAnalyzerAuth()
             .AddAnalyzerDocs()
             .AddAnalyzerGrpc();
@@ -56,6 +58,7 @@ public sealed partial class Program
         app.MapImportsList();
         app.MapAnalytics();
         app.MapDatasets();
+        app.MapJobs();
         app.MapHealth();
         app.MapAuth();
         app.MapDocs();

@@ -18,8 +18,10 @@ public sealed class DatasetUploads(Database database, DatasetCatalog catalog, Sp
     /// coordinate out of range is a <see cref="CsvFormatException"/> naming its line.
     /// </summary>
     public async Task<UploadOutcome> UploadAsync(
-        string name, string? sourceFile, CsvTable csv, Stream file, UploadMode mode, CancellationToken cancellationToken, (string Lat, string Lon)? coordinates = null)
+        string name, string? sourceFile, CsvTable csv, Stream file, UploadMode mode, CancellationToken cancellationToken, (string Lat, string Lon)? coordinates = null,
+        RowProgress? progress = null)
     {
+        progress?.SetTotal(csv.RowCount);
         var postGis = coordinates is not null && await spatial.UsesPostGisAsync(cancellationToken);
         await using var session = await database.BeginWriteAsync(ResourceLock.Dataset(name), cancellationToken);
         var existing = await catalog.GetAsync(session, name, cancellationToken);
@@ -37,7 +39,8 @@ public sealed class DatasetUploads(Database database, DatasetCatalog catalog, Sp
                 return new UploadOutcome(UploadStatus.NotCompatible, Problem: problem);
             }
             var appended = await LoadAsync(session, existing.Name, existing.Columns,
-                csv.ReadRowsAs(file, [.. existing.Columns.Select(c => c.Type)], cancellationToken, existing.Geo?.RowCheck(existing.Columns)), cancellationToken);
+                csv.ReadRowsAs(file, [.. existing.Columns.Select(c => c.Type)], cancellationToken, existing.Geo?.RowCheck(existing.Columns))
+                    .TrackedBy(progress, cancellationToken), cancellationToken);
             dataset = existing with { RowCount = existing.RowCount + appended, UpdatedAt = now };
         }
         else
@@ -50,7 +53,7 @@ public sealed class DatasetUploads(Database database, DatasetCatalog catalog, Sp
             var geo = coordinates is var (lat, lon) ? new GeoColumns(lat, lon, postGis) : null;
             var ddl = Ddl.CreateTable(database.Dialect, name, columns, geo);
             await session.ExecuteAsync(ddl, cancellationToken);
-            var rows = await LoadAsync(session, name, columns, csv.ReadRows(file, cancellationToken, geo?.RowCheck(columns)), cancellationToken);
+            var rows = await LoadAsync(session, name, columns, csv.ReadRows(file, cancellationToken, geo?.RowCheck(columns)).TrackedBy(progress, cancellationToken), cancellationToken);
             dataset = new Dataset(name, columns, ddl, sourceFile, rows, existing?.CreatedAt ?? now, now, DatasetCatalog.NewVersion(), geo);
         }
         await catalog.SaveAsync(session, dataset, cancellationToken);

@@ -3,6 +3,8 @@ using Analyzer.Datasets.Csv;
 using Analyzer.Datasets.Geography;
 using Analyzer.Docs;
 using Analyzer.Imports;
+using Analyzer.Jobs;
+using Analyzer.Storage;
 using Analyzer.Web;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -16,11 +18,11 @@ public static class UploadApi
     public static void MapUpload(this IEndpointRouteBuilder app, RouteGroupBuilder datasets)
     {
         app.MapPost("/upload", Upload).WithTags("Datasets").WithName("UploadAlias").WithSummary("Alias of POST /datasets")
-            .WithUploadDocs().WithUploadLimit()
+            .WithUploadDocs().WithUploadLimit().AcceptsAsync(JobKind.DatasetUpload)
             .RequireAnalyzerScopes();
 
         datasets.MapPost("", Upload).WithName("UploadDataset").WithSummary("Upload a CSV file as a new typed table")
-            .WithUploadDocs().WithUploadLimit();
+            .WithUploadDocs().WithUploadLimit().AcceptsAsync(JobKind.DatasetCreate);
     }
 
     /// <summary>The document's view of an upload (POST /datasets and its alias POST /upload): parameters, bodies, answers.</summary>
@@ -124,7 +126,8 @@ public static class UploadApi
                     return Problems.Invalid(errors, "Nothing was uploaded: fix the query parameters listed in errors.");
                 }
                 upload.File.Position = 0;
-                var outcome = await uploads.UploadAsync(tableName!, upload.FileName, csv, upload.File, uploadMode!.Value, cancellationToken, coordinates);
+                var outcome = await uploads.UploadAsync(
+                    tableName!, upload.FileName, csv, upload.File, uploadMode!.Value, cancellationToken, coordinates, request.HttpContext.Features.Get<RowProgress>());
                 return outcome.Status switch
                 {
                     UploadStatus.Created => new WrittenJson(StatusCodes.Status201Created, w => DatasetsApi.WriteDataset(w, outcome.Dataset!), $"/datasets/{tableName}"),

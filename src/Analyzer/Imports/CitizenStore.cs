@@ -26,7 +26,7 @@ public sealed class CitizenStore(Database database)
     /// and commits only if the body proves valid once read whole; returns the new id, or null (nothing stored)
     /// when it is not, with the errors in the reader's <see cref="ValidationErrors"/>.
     /// </summary>
-    public async Task<long?> CreateImportAsync(CitizenJson.ImportReader body, CancellationToken cancellationToken)
+    public async Task<long?> CreateImportAsync(CitizenJson.ImportReader body, CancellationToken cancellationToken, RowProgress? progress = null)
     {
         await using var session = await database.BeginWriteAsync(null, cancellationToken);
         long importId;
@@ -34,7 +34,7 @@ public sealed class CitizenStore(Database database)
         {
             importId = (long)(await command.ExecuteScalarAsync(cancellationToken))!;
         }
-        await database.BulkInsertAsync(session, "citizens", CitizenTableColumns, body, (citizen, row) =>
+        await database.BulkInsertAsync(session, "citizens", CitizenTableColumns, body.TrackedBy(progress, cancellationToken), (citizen, row) =>
         {
             row.WriteInt64(importId);
             row.WriteInt32(citizen.CitizenId);

@@ -1,6 +1,8 @@
 using Analyzer.Auth;
 using System.ComponentModel;
 using Analyzer.Docs;
+using Analyzer.Jobs;
+using Analyzer.Storage;
 using Analyzer.Web;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -24,7 +26,8 @@ public static class ImportsApi
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-            .WithUploadLimit();
+            .WithUploadLimit()
+            .AcceptsAsync(JobKind.Import);
         group.MapGet("/{import_id:id}/citizens", GetCitizens).WithName("GetCitizens")
             .WithSummary("Read every citizen of an import with its relatives")
             .ProducesContract(StatusCodes.Status200OK, ContractSchemas.CitizenList, "Every citizen of the import, in no particular order.", ContractExamples.Citizens)
@@ -59,7 +62,7 @@ public static class ImportsApi
             var citizens = new CitizenJson.ImportReader(body.Content, time.UtcToday(), errors);
             if (citizens.Start())
             {
-                importId = await store.CreateImportAsync(citizens, cancellationToken);
+                importId = await store.CreateImportAsync(citizens, cancellationToken, request.HttpContext.Features.Get<RowProgress>());
             }
         }
         if (importId is not { } id)

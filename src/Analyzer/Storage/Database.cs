@@ -13,6 +13,12 @@ public abstract class Database : IAsyncDisposable
 {
     public abstract SqlDialect Dialect { get; }
 
+    /// <summary>
+    /// Whether a write transaction excludes every other writer of the whole database (SQLite): then a long load's
+    /// side work (a job's progress and lease) cannot be written while the load runs, and stays in the process.
+    /// </summary>
+    public virtual bool OneWriterAtATime => false;
+
     /// <summary>A new open connection; features get theirs through a <see cref="DbSession"/>.</summary>
     protected abstract Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken);
 

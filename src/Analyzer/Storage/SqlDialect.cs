@@ -66,6 +66,9 @@ public abstract partial class SqlDialect
     /// <summary>Appended to a SELECT in a write transaction to lock the rows it reads until the transaction ends.</summary>
     public abstract string ForUpdate { get; }
 
+    /// <summary>Appended to a SELECT of a queue in a write transaction: lock the rows read and pass over rows other transactions hold (nothing on SQLite, whose writers take turns).</summary>
+    public abstract string ForUpdateSkipLocked { get; }
+
     /// <summary>A value as a command parameter (SQLite keeps dates and timestamps as sortable text, booleans as 0/1).</summary>
     public abstract object ToParameter(object? value);
 
@@ -126,6 +129,7 @@ public abstract partial class SqlDialect
         protected override int[] ReadStoredIdList(DbDataReader reader, int ordinal) => reader.GetFieldValue<int[]>(ordinal);
         public override string NullsAsSmallest(bool descending) => descending ? " NULLS LAST" : " NULLS FIRST";
         public override string ForUpdate => " FOR UPDATE";
+        public override string ForUpdateSkipLocked => " FOR UPDATE SKIP LOCKED";
         // DateOnly.MinValue/MaxValue and DateTime(Offset).MinValue/MaxValue go as the dates they are (0001-01-01,
         // 9999-12-31), not as -infinity/infinity: Npgsql.DisableDateTimeInfinityConversions, set in Analyzer.csproj
         // (a process-wide switch Npgsql reads once). Binary COPY (BinaryCopyWriter) writes day and microsecond counts itself.
@@ -165,6 +169,7 @@ public abstract partial class SqlDialect
         protected override int[] ReadStoredIdList(DbDataReader reader, int ordinal) => ParseIdList(reader.GetString(ordinal));
         public override string NullsAsSmallest(bool descending) => ""; // SQLite's own order
         public override string ForUpdate => ""; // the write transaction (BEGIN IMMEDIATE) already excludes every other writer
+        public override string ForUpdateSkipLocked => "";
         public override object ToParameter(object? value) => value switch
         {
             null => DBNull.Value,

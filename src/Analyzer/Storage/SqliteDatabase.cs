@@ -30,6 +30,8 @@ public sealed class SqliteDatabase : Database
 
     public override SqlDialect Dialect => SqlDialect.Sqlite;
 
+    public override bool OneWriterAtATime => true;
+
     protected override async Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(connectionString);

@@ -167,7 +167,7 @@ public static class Settings
     public const string VariablePrefix = "ANALYZER_";
 
     /// <summary>The options classes, in the order their options are listed by <c>--help</c>.</summary>
-    public static IReadOnlyList<Type> OptionsTypes { get; } = [typeof(WebOptions), typeof(StorageOptions), typeof(DatasetsOptions), typeof(AuthOptions)];
+    public static IReadOnlyList<Type> OptionsTypes { get; } = [typeof(WebOptions), typeof(StorageOptions), typeof(DatasetsOptions), typeof(Jobs.JobsOptions), typeof(AuthOptions)];
 
     public static IReadOnlyList<Setting> All { get; } = Declare();
 

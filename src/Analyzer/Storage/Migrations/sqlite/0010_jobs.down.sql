@@ -1,0 +1,2 @@
+DROP TABLE job_bodies;
+DROP TABLE jobs;
