@@ -56,12 +56,16 @@ public sealed class TrialService : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts <c>dotnet <paramref name="dll"/> --db <paramref name="db"/></c> on a free port and waits until <c>/health/ready</c> answers 200.</summary>
-    public static async Task<TrialService> StartAsync(string dll, string db, string workingDirectory, CancellationToken cancellationToken, params string[] extraArguments)
+    /// <summary>
+    /// Starts <c>dotnet <paramref name="dll"/> --db <paramref name="db"/></c> on a free port and waits until <c>/health/ready</c>
+    /// answers 200; <paramref name="launcher"/> is a command the service runs under (<c>setpriv ...</c>).
+    /// </summary>
+    public static async Task<TrialService> StartAsync(string dll, string db, string workingDirectory, CancellationToken cancellationToken,
+        IReadOnlyList<string>? extraArguments = null, IReadOnlyList<string>? launcher = null)
     {
         var port = FreePort();
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
-        var start = new ProcessStartInfo(dotnet)
+        var start = new ProcessStartInfo(launcher is { Count: > 0 } ? launcher[0] : dotnet)
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardInput = true,
@@ -70,7 +74,11 @@ public sealed class TrialService : IAsyncDisposable
             UseShellExecute = false,
         };
         string[] arguments = [dll, "--db", db, "--api-address", "127.0.0.1", "--api-port", port.ToString(CultureInfo.InvariantCulture),
-            "--log-format", "text", "--log-level", "Warning", "--spool-dir", Path.Combine(workingDirectory, "spool"), .. extraArguments];
+            "--log-format", "text", "--log-level", "Warning", "--spool-dir", Path.Combine(workingDirectory, "spool"), .. extraArguments ?? []];
+        if (launcher is { Count: > 0 })
+        {
+            arguments = [.. launcher.Skip(1), dotnet, .. arguments];
+        }
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
