@@ -30,8 +30,9 @@ public sealed class StartupGate
             await opened.Task.WaitAsync(wait, cancellationToken);
             return true;
         }
-        catch (TimeoutException)
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
         {
+            // Not open in time, or the request went away: either way, not open for it.
             return false;
         }
     }
