@@ -68,7 +68,10 @@ public sealed class KillTrials(KillTrialSetup setup, TextWriter log)
         }
         finally
         {
-            await service.DisposeAsync();
+            if (service is not null)
+            {
+                await service.DisposeAsync();
+            }
         }
         return outcomes;
     }
@@ -135,6 +138,7 @@ public sealed class KillTrials(KillTrialSetup setup, TextWriter log)
         }
         await stop.CancelAsync();
         await Service.DisposeAsync();
+        service = null;
         service = await TrialService.StartAsync(setup.AnalyzerDll, setup.DatabaseUrl, setup.WorkingDirectory, cancellationToken);
 
         var violations = await setup.Store.ViolationsAsync(cancellationToken);

@@ -13,8 +13,11 @@ namespace Analyzer.Bench;
 /// </summary>
 public sealed class TrialService : IAsyncDisposable
 {
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(120);
+
     private readonly Process process;
     private readonly StringBuilder output = new();
+    private bool disposed;
 
     private TrialService(Process process, HttpClient client)
     {
@@ -106,7 +109,9 @@ public sealed class TrialService : IAsyncDisposable
 
     private async Task WaitUntilReadyAsync(CancellationToken cancellationToken)
     {
-        for (var attempt = 0; attempt < 300; attempt++)
+        // Generous: on a loaded machine the runtime alone can take tens of seconds to start.
+        var started = Stopwatch.GetTimestamp();
+        while (Stopwatch.GetElapsedTime(started) < ReadyTimeout)
         {
             if (process.HasExited)
             {
@@ -126,7 +131,7 @@ public sealed class TrialService : IAsyncDisposable
             }
             await Task.Delay(100, cancellationToken);
         }
-        throw new TimeoutException($"/health/ready did not answer 200 within 30 s:\n{Output}");
+        throw new TimeoutException($"/health/ready did not answer 200 within {ReadyTimeout.TotalSeconds} s:\n{Output}");
     }
 
     /// <summary>kill -9: the process gets no chance to finish anything.</summary>
@@ -152,6 +157,11 @@ public sealed class TrialService : IAsyncDisposable
 
     public ValueTask DisposeAsync()
     {
+        if (disposed)
+        {
+            return ValueTask.CompletedTask;
+        }
+        disposed = true;
         Kill();
         Client.Dispose();
         process.Dispose();

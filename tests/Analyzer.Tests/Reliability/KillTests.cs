@@ -31,7 +31,7 @@ public abstract class KillTests(ITestOutputHelper output) : IDisposable
     {
         var (databaseUrl, store) = await DatabaseAsync();
         using var log = new StringWriter();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
         var trials = new KillTrials(new KillTrialSetup(AnalyzerProcess.Executable, databaseUrl, store, WorkingDirectory, Seed: 13), log);
 
         var outcomes = await trials.RunAsync(Trials, timeout.Token);
