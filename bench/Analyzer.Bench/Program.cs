@@ -12,7 +12,7 @@ return await BenchCli.InvokeAsync(args);
 namespace Analyzer.Bench
 {
     /// <summary>
-    /// <c>analyzer-bench workflow|scale|csv-load|floors|wrk|geo|gen-csv</c>: load benchmarks of the service over HTTP, against a
+    /// <c>analyzer-bench workflow|scale|csv-load|floors|wrk|geo|gen-csv|kill-trials</c>: load benchmarks of the service over HTTP, against a
     /// given URL or a service started here (--start sqlite|postgres). See docs/benchmarks.md.
     /// </summary>
     public static partial class BenchCli
@@ -42,6 +42,7 @@ namespace Analyzer.Bench
             WrkCommand(),
             GeoCommand(),
             GenCsvCommand(),
+            KillTrialsCommand(),
         };
 
         /// <summary>--base-url or --start, and what goes with them.</summary>
@@ -142,6 +143,22 @@ namespace Analyzer.Bench
                 new WorkflowOptions(parse.GetValue(citizens), parse.GetValue(relations), parse.GetValue(rounds), parse.GetValue(concurrency),
                     parse.GetValue(seed), parse.GetValue(textLength), parse.GetValue(warmup), parse.GetValue(timeLimit), parse.GetValue(links)),
                 Console.Out, cancellationToken)));
+            return command;
+        }
+
+        private static Command KillTrialsCommand()
+        {
+            var trials = Positive("--trials", "Trials: kill -9 in the middle of an import, PATCHes, a CSV upload, a confirmation or a replace, in turn", 50);
+            var backend = new Option<string>("--backend") { Description = "sqlite, or postgres with a throwaway cluster", DefaultValueFactory = _ => "sqlite" }
+                .AcceptOnlyFromAmong("sqlite", "postgres");
+            var seed = new Option<int>("--seed") { Description = "Seed of the kill delays and generated data", DefaultValueFactory = _ => 1 };
+            var serverDll = new Option<string?>("--server-dll") { Description = "The analyzer.dll to run (default: src/Analyzer/bin/Release/net10.0/analyzer.dll, built if missing)" };
+            var command = new Command("kill-trials", "kill -9 the service mid-write, restart it and check the database by SQL after each trial (see docs/reliability.md)")
+            {
+                trials, backend, seed, serverDll,
+            };
+            command.SetAction((parse, cancellationToken) => KillTrialsRun.RunAsync(parse.GetValue(backend)!, parse.GetValue(trials), parse.GetValue(seed),
+                parse.GetValue(serverDll), Console.Out, cancellationToken));
             return command;
         }
 

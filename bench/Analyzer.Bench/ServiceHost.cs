@@ -262,7 +262,7 @@ public sealed class Target : IAsyncDisposable
     }
 
     /// <summary>src/Analyzer/bin/Release/net10.0/analyzer.dll of this repository, built with dotnet build -c Release if missing.</summary>
-    private static async Task<string> ReleaseBuildAsync(TextWriter log, CancellationToken cancellationToken)
+    public static async Task<string> ReleaseBuildAsync(TextWriter log, CancellationToken cancellationToken)
     {
         var root = RepositoryRoot();
         var dll = Path.Combine(root, "src", "Analyzer", "bin", "Release", "net10.0", "analyzer.dll");

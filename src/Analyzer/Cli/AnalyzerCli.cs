@@ -133,31 +133,71 @@ public static class AnalyzerCli
                 return Fail(ExitUsage, urlError);
             }
             var stopping = app.Lifetime.ApplicationStopping;
-            if (sockets && await StartupChecks.ConnectAsync(app.Services.GetRequiredService<Database>, url, TimeSpan.FromSeconds(storage.DbWaitSeconds),
-                    settings.NameOf<StorageOptions>(parse, nameof(StorageOptions.DbWaitSeconds)), app.Logger, stopping) is { } databaseError)
+            // On PostgreSQL a real server listens first (StartupGate: health answers, everything else is 503) while the
+            // database is waited for and migrated, so that probes see a service starting rather than a closed port. A SQLite
+            // file has nothing to wait for, and an in-memory server no port: they start once the database is ready.
+            var listenFirst = sockets && url.Kind == DatabaseKind.Postgres;
+            if (listenFirst && await StartListeningAsync(app, urls, addressOption, portOption) is { } listenError)
             {
-                return Fail(ExitFailure, databaseError);
+                return Fail(ExitFailure, listenError);
             }
-            var migrator = app.Services.GetRequiredService<Migrator>();
-            var schemaError = storage.NoMigrate
-                ? sockets ? await CheckSchemaAsync(app.Services.GetRequiredService<Database>(), migrator, stopping) : null
-                : await MigrateAsync(app, migrator);
-            if (schemaError is not null)
-            {
-                return Fail(ExitFailure, schemaError);
-            }
+            string? databaseError;
             try
             {
-                await app.StartAsync(stopping);
+                databaseError = await PrepareDatabaseAsync(app, url, storage, sockets,
+                    settings.NameOf<StorageOptions>(parse, nameof(StorageOptions.DbWaitSeconds)), stopping);
             }
-            catch (IOException e)
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
-                // Taken between the check and now.
-                return Fail(ExitFailure, $"cannot listen on {urls} ({addressOption}, {portOption}): {e.Message.Split('\n')[0].Trim()}");
+                // SIGTERM while waiting for the database: a normal stop.
+                await app.WaitForShutdownAsync();
+                return 0;
+            }
+            if (databaseError is not null)
+            {
+                if (listenFirst)
+                {
+                    await app.StopAsync(CancellationToken.None);
+                }
+                return Fail(ExitFailure, databaseError);
+            }
+            app.Services.GetRequiredService<StartupGate>().Open();
+            if (!listenFirst && await StartListeningAsync(app, urls, addressOption, portOption) is { } lateListenError)
+            {
+                return Fail(ExitFailure, lateListenError);
             }
             await app.WaitForShutdownAsync();
         }
         return 0;
+    }
+
+    /// <summary>Starts Kestrel; the error line when the port was taken between the check and now.</summary>
+    private static async Task<string?> StartListeningAsync(WebApplication app, string urls, string addressOption, string portOption)
+    {
+        try
+        {
+            await app.StartAsync(app.Lifetime.ApplicationStopping);
+            return null;
+        }
+        catch (IOException e)
+        {
+            return $"cannot listen on {urls} ({addressOption}, {portOption}): {e.Message.Split('\n')[0].Trim()}";
+        }
+    }
+
+    /// <summary>Reaches the database (waited for up to --db-wait) and migrates it, or checks its schema with --no-migrate; the error line when that fails.</summary>
+    private static async Task<string?> PrepareDatabaseAsync(WebApplication app, DatabaseUrl url, StorageOptions storage, bool sockets, string waitOption,
+        CancellationToken stopping)
+    {
+        if (sockets && await StartupChecks.ConnectAsync(app.Services.GetRequiredService<Database>, url, TimeSpan.FromSeconds(storage.DbWaitSeconds),
+                waitOption, app.Logger, stopping) is { } databaseError)
+        {
+            return databaseError;
+        }
+        var migrator = app.Services.GetRequiredService<Migrator>();
+        return storage.NoMigrate
+            ? sockets ? await CheckSchemaAsync(app.Services.GetRequiredService<Database>(), migrator, stopping) : null
+            : await MigrateAsync(app, migrator);
     }
 
     /// <summary>With --no-migrate: the error line when the schema is behind, or cannot be read.</summary>

@@ -48,7 +48,7 @@ public static class HealthApi
             context.RequestAborted);
     }
 
-    private sealed class DatabaseHealthCheck(Database database) : IHealthCheck
+    private sealed class DatabaseHealthCheck(Database database, StartupGate gate) : IHealthCheck
     {
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
@@ -56,6 +56,10 @@ public static class HealthApi
             timeout.CancelAfter(TimeSpan.FromSeconds(1));
             try
             {
+                if (!await gate.WaitOpenAsync(StartupGate.Grace, timeout.Token))
+                {
+                    return HealthCheckResult.Unhealthy("the service is starting: its database is not reached or migrated yet");
+                }
                 await using var session = await database.ConnectAsync(timeout.Token);
                 await using var command = session.Command("SELECT 1");
                 await command.ExecuteScalarAsync(timeout.Token);

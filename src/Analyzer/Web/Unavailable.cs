@@ -18,12 +18,42 @@ public static class Unavailable
     public const string Title = "Service Unavailable";
 
     /// <summary>The SQLite primary result codes of a database that is there but cannot be used now.</summary>
-    private const int SqliteBusy = 5, SqliteLocked = 6, SqliteCantOpen = 14;
+    private const int SqliteBusy = 5, SqliteLocked = 6, SqliteReadOnly = 8, SqliteIoError = 10, SqliteFull = 13, SqliteCantOpen = 14;
+
+    public const string FullTitle = "Insufficient Storage";
+
+    public static string FullDetail =>
+        "The database's disk is full: nothing was stored. Reads still work; send the request again once space has been freed.";
+
+    /// <summary>
+    /// True when the database's disk is full (SQLite's SQLITE_FULL, PostgreSQL's 53100 disk_full): answered 507, which
+    /// tells the client that retrying will not help until an operator frees space. Inner exceptions count.
+    /// </summary>
+    public static bool IsStorageFull(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case SqliteException sqlite:
+                    return (sqlite.SqliteErrorCode & 0xFF) == SqliteFull;
+                case PostgresException postgres:
+                    return postgres.SqlState == PostgresErrorCodes.DiskFull;
+                case IOException io when io.HResult == DiskFullHResult:
+                    return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>ENOSPC as .NET reports it on Linux (an upload spooled to a full disk).</summary>
+    private const int DiskFullHResult = 28;
 
     /// <summary>
     /// True for connection failures: an <see cref="NpgsqlException"/> caused by the network (socket, I/O, timeout),
     /// PostgreSQL's connection exceptions (08xxx) and shutdowns (57P01 admin, 57P02 crash, 57P03 cannot connect now),
-    /// SQLite's busy, locked and cannot-open; and a <see cref="DatabaseUnavailableException"/>. Inner exceptions count.
+    /// SQLite's busy, locked, cannot-open, read-only (the file or its file system made read-only) and I/O errors; and a
+    /// <see cref="DatabaseUnavailableException"/>. Inner exceptions count.
     /// </summary>
     public static bool IsUnavailable(Exception exception)
     {
@@ -39,7 +69,7 @@ public static class Unavailable
                 case NpgsqlException npgsql when npgsql.InnerException is SocketException or IOException or TimeoutException:
                     return true;
                 case SqliteException sqlite:
-                    return (sqlite.SqliteErrorCode & 0xFF) is SqliteBusy or SqliteLocked or SqliteCantOpen;
+                    return (sqlite.SqliteErrorCode & 0xFF) is SqliteBusy or SqliteLocked or SqliteCantOpen or SqliteReadOnly or SqliteIoError;
             }
         }
         return false;

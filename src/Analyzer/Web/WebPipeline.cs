@@ -21,8 +21,13 @@ public static class WebPipeline
         services.AddSettings<StorageOptions>();
         services.AddSettings<DatasetsOptions>();
         services.AddOptions<KestrelServerOptions>()
-            .Configure<IOptions<WebOptions>>((kestrel, web) => kestrel.Limits.MaxRequestBodySize = web.Value.MaxRequestBodyBytes);
+            .Configure<IOptions<WebOptions>>((kestrel, web) =>
+            {
+                kestrel.Limits.MaxRequestBodySize = web.Value.MaxRequestBodyBytes;
+                SetClientLimits(kestrel.Limits);
+            });
         services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<StartupGate>();
         services.Configure<RouteOptions>(routes => routes.SetParameterPolicy<IdRouteConstraint>("id"));
         services.AddResponseCompression(options =>
         {
@@ -60,6 +65,11 @@ public static class WebPipeline
                 context.ProblemDetails.Title = Unavailable.Title;
                 context.ProblemDetails.Detail = Unavailable.Detail;
             }
+            if (context.ProblemDetails.Status == StatusCodes.Status507InsufficientStorage)
+            {
+                context.ProblemDetails.Title = Unavailable.FullTitle;
+                context.ProblemDetails.Detail = Unavailable.FullDetail;
+            }
             context.ProblemDetails.Detail ??= context.ProblemDetails.Status switch
             {
                 StatusCodes.Status404NotFound => "Nothing is served at this path.",
@@ -73,14 +83,31 @@ public static class WebPipeline
         AnswerProblemsWhateverTheAccept(services);
         services.Configure<ExceptionHandlerOptions>(options =>
             // Kestrel reports a body over the size limit as BadHttpRequestException(413): keep its status. A database
-            // that cannot be reached or is busy is 503 with Retry-After (see Unavailable); anything else is a 500.
+            // that cannot be reached or is busy is 503 with Retry-After, a full disk 507 (see Unavailable); anything else is a 500.
             options.StatusCodeSelector = exception => exception switch
             {
                 BadHttpRequestException bad => bad.StatusCode,
+                _ when Unavailable.IsStorageFull(exception) => StatusCodes.Status507InsufficientStorage,
                 _ when Unavailable.IsUnavailable(exception) => StatusCodes.Status503ServiceUnavailable,
                 _ => StatusCodes.Status500InternalServerError,
             });
         return services;
+    }
+
+    /// <summary>
+    /// Limits on slow and abusive clients, set here rather than left to Kestrel's defaults so that they are stated (and
+    /// tested: tests/Analyzer.Tests/Reliability/AbusiveClientTests.cs). Headers trickled in (slowloris) are cut after
+    /// 10 s; a body slower than 240 bytes/s after a 5 s grace is cut (408); an idle keep-alive connection is closed after
+    /// 130 s (longer than the 60–120 s idle timeouts of common proxies, so the proxy closes first); headers are at most
+    /// 32 KiB in all and a request line 8 KiB (431/414). Connections are not capped: idle ones cost a socket and little memory.
+    /// </summary>
+    private static void SetClientLimits(KestrelServerLimits limits)
+    {
+        limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
+        limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(5));
+        limits.KeepAliveTimeout = TimeSpan.FromSeconds(130);
+        limits.MaxRequestHeadersTotalSize = 32 * 1024;
+        limits.MaxRequestLineSize = 8 * 1024;
     }
 
     /// <summary>
@@ -116,6 +143,7 @@ public static class WebPipeline
         app.UseResponseCompression();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseStartupGate();
         app.UseAllowedHosts();
         app.Use(RejectTrailingSlash);
         app.UseCors();

@@ -177,7 +177,7 @@ public sealed class PostgresCluster
         }
     }
 
-    private const string ClusterDirectoryPrefix = "analyzer-pg-";
+    internal const string ClusterDirectoryPrefix = "analyzer-pg-";
 
     /// <summary>Stops the cluster this run started, if it started one, and removes its directory (once).</summary>
     public static void StopShared()
@@ -257,7 +257,7 @@ public sealed class PostgresCluster
         }
     }
 
-    private static string? FindBinDirectory()
+    internal static string? FindBinDirectory()
     {
         var onPath = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
             .FirstOrDefault(dir => File.Exists(Path.Combine(dir, "initdb")) && File.Exists(Path.Combine(dir, "pg_ctl")));
@@ -281,7 +281,7 @@ public sealed class PostgresCluster
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static async Task RunAsync(string program, string[] arguments, bool asPostgres)
+    internal static async Task RunAsync(string program, string[] arguments, bool asPostgres)
     {
         var start = new ProcessStartInfo(asPostgres ? "runuser" : program)
         {
