@@ -82,9 +82,11 @@ public static class AsyncRequests
     }
 
     /// <summary>RFC 7240: preferences are comma separated, each a token with optional <c>=value</c> and <c>;</c> parameters.</summary>
+    private static readonly char[] PreferenceNameEnd = [';', '='];
+
     public static bool PrefersAsync(StringValues prefer) =>
         prefer.SelectMany(value => (value ?? "").Split(','))
-            .Select(preference => preference.Split(';', '=')[0].Trim())
+            .Select(preference => preference.Split(PreferenceNameEnd)[0].Trim())
             .Any(token => token.Equals(RespondAsync, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>The problem of an Idempotency-Key that cannot be one, or null.</summary>

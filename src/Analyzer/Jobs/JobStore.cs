@@ -137,7 +137,7 @@ public sealed class JobStore(Database database)
         }
     }
 
-    private async Task<(Job Job, string RequestHash)?> FindByKeyAsync(DbSession session, string subject, string key, CancellationToken cancellationToken)
+    private static async Task<(Job Job, string RequestHash)?> FindByKeyAsync(DbSession session, string subject, string key, CancellationToken cancellationToken)
     {
         await using var command = session.Command($"SELECT {Columns}, request_hash FROM jobs WHERE subject = @subject AND idempotency_key = @key");
         command.AddParameter("@subject", subject);
@@ -202,7 +202,10 @@ public sealed class JobStore(Database database)
     /// </summary>
     public async Task<bool> ChangeStateAsync(DbSession session, long jobId, JobTransition change, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(session.Transaction, nameof(session));
+        if (session.Transaction is null)
+        {
+            throw new ArgumentException("a job's state changes only inside a transaction", nameof(session));
+        }
         await using var command = session.Command("");
         var set = new List<string> { "state = @to" };
         command.AddParameter("@to", change.To.ToName());
@@ -370,7 +373,7 @@ public sealed class JobStore(Database database)
         (await FindAsync(jobId, cancellationToken))?.CancelRequested ?? false;
 
     /// <summary>Changes a job's state in a transaction of its own (see <see cref="ChangeStateAsync"/>).</summary>
-    public async Task<bool> ChangeStateAsync(long jobId, JobTransition change, CancellationToken cancellationToken)
+    public async Task<bool> CommitStateChangeAsync(long jobId, JobTransition change, CancellationToken cancellationToken)
     {
         await using var session = await database.BeginWriteAsync(null, cancellationToken);
         var changed = await ChangeStateAsync(session, jobId, change, cancellationToken);

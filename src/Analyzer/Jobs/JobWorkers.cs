@@ -132,7 +132,7 @@ public sealed class JobWorkers(
             logger.LogError(failure, "Job {JobId} failed on its last attempt ({Attempt})", job.Id, job.Attempts);
             change = new JobTransition(JobState.Running, JobState.Failed, now) { Error = JobProblems.Unexpected(job.Attempts) };
         }
-        if (await store.ChangeStateAsync(job.Id, change with { ExpectedWorker = worker }, cancellationToken))
+        if (await store.CommitStateChangeAsync(job.Id, change with { ExpectedWorker = worker }, cancellationToken))
         {
             logger.LogInformation("Job {JobId} {State}", job.Id, change.To.ToName());
         }
