@@ -3,6 +3,7 @@ using Analyzer.Auth;
 using Analyzer.Cli;
 using Analyzer.Datasets;
 using Analyzer.Docs;
+using Analyzer.Events;
 using Analyzer.Grpc;
 using Analyzer.Imports;
 using Analyzer.Storage;
@@ -44,6 +45,7 @@ public sealed partial class Program
             .AddImportCatalog()
             .AddAnalytics()
             .AddDatasets()
+            .AddEvents()
             .AddAnalyzerAuth()
             .AddAnalyzerDocs()
             .AddAnalyzerGrpc();
@@ -56,6 +58,7 @@ public sealed partial class Program
         app.MapImportsList();
         app.MapAnalytics();
         app.MapDatasets();
+        app.MapEvents();
         app.MapHealth();
         app.MapAuth();
         app.MapDocs();
