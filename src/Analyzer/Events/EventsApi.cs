@@ -30,18 +30,9 @@ public static class EventsApi
         services.AddSingleton<OutboxStore>();
         services.AddSingleton<RelayLag>();
         services.AddSingleton<RelayLeadership>();
-        services.AddHostedService(provider => provider.GetRequiredService<IOptions<EventsOptions>>().Value.KafkaBootstrapServers.Length > 0
-            ? ActivatorUtilities.CreateInstance<KafkaRelay>(provider)
-            : (IHostedService)new NoRelay());
+        services.AddHostedService<KafkaRelay>();
         services.AddHealthChecks().AddCheck<OutboxLagHealthCheck>("events", tags: [HealthApi.ReadyDetailsTag]);
         return services;
-    }
-
-    private sealed class NoRelay : IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     private static readonly ContractParameter[] FeedParameters =

@@ -23,6 +23,10 @@ public sealed partial class KafkaRelay(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (options.Value.KafkaBootstrapServers.Length == 0)
+        {
+            return; // no Kafka: the outbox is read through GET /events only
+        }
         await Task.Yield();
         KafkaNative.Load();
         LogNativeLibrary(KafkaNative.Loaded, Library.VersionString);

@@ -70,8 +70,21 @@ public static class HealthApi
             json.WriteStartObject(name);
             foreach (var (key, value) in entry.Data)
             {
-                json.WritePropertyName(key);
-                System.Text.Json.JsonSerializer.Serialize(json, value, HealthJsonContext.Default.Object);
+                switch (value)
+                {
+                    case bool flag:
+                        json.WriteBoolean(key, flag);
+                        break;
+                    case long whole:
+                        json.WriteNumber(key, whole);
+                        break;
+                    case double number:
+                        json.WriteNumber(key, number);
+                        break;
+                    default:
+                        json.WriteString(key, Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture));
+                        break;
+                }
             }
             json.WriteEndObject();
         }
@@ -101,9 +114,3 @@ public static class HealthApi
     }
 }
 
-/// <summary>The values of health details: numbers and booleans.</summary>
-[System.Text.Json.Serialization.JsonSerializable(typeof(object))]
-[System.Text.Json.Serialization.JsonSerializable(typeof(long))]
-[System.Text.Json.Serialization.JsonSerializable(typeof(double))]
-[System.Text.Json.Serialization.JsonSerializable(typeof(bool))]
-internal sealed partial class HealthJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

@@ -77,7 +77,7 @@ public sealed class KafkaRelayTests(KafkaPostgresApp app) : IClassFixture<KafkaP
         Assert.Equal(3 + 12 + 3, expected.Count);
         var wanted = expected.Select(EventFeed.IdOf).ToHashSet();
         var consumed = KafkaTopic.ReadUntil(app.Kafka.BootstrapServers, KafkaPostgresApp.Topic,
-            read => wanted.IsSubsetOf(read.Select(e => e.Id)), Patience);
+            ids => wanted.IsSubsetOf(ids), Patience);
 
         var mine = consumed.Where(e => wanted.Contains(e.Id)).ToList();
         Assert.Equal(wanted.Order(), mine.Select(e => e.Id).Order()); // each once: no failure happened, so no duplicate either
@@ -127,7 +127,7 @@ public sealed class KafkaRelayTests(KafkaPostgresApp app) : IClassFixture<KafkaP
         var wanted = (await EventFeed.AfterAsync(Client, start)).Select(EventFeed.IdOf).ToHashSet();
         Assert.Equal(20, wanted.Count);
         var consumed = KafkaTopic.ReadUntil(app.Kafka.BootstrapServers, KafkaPostgresApp.Topic,
-            read => wanted.IsSubsetOf(read.Select(e => e.Id)), Patience);
+            ids => wanted.IsSubsetOf(ids), Patience);
         var received = KafkaTopic.AssertOrderedPerKey(consumed);
         Assert.Subset(received, wanted);
     }

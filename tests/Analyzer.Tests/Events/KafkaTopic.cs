@@ -13,24 +13,26 @@ internal sealed record ConsumedEvent(string Key, long HeaderId, int Partition, l
 /// <summary>Reads the events topic as the service's own consumer configuration does (<see cref="KafkaConfigs.Consumer"/>: read_committed).</summary>
 internal static class KafkaTopic
 {
-    /// <summary>Every event of the topic from the beginning, until <paramref name="done"/> holds for what was read or <paramref name="timeout"/> passes.</summary>
-    public static List<ConsumedEvent> ReadUntil(string bootstrapServers, string topic, Func<IReadOnlyList<ConsumedEvent>, bool> done, TimeSpan timeout)
+    /// <summary>Every event of the topic from the beginning, until <paramref name="done"/> holds for the distinct ids read or <paramref name="timeout"/> passes.</summary>
+    public static List<ConsumedEvent> ReadUntil(string bootstrapServers, string topic, Func<IReadOnlySet<long>, bool> done, TimeSpan timeout)
     {
         var options = new EventsOptions { KafkaBootstrapServers = bootstrapServers, KafkaTopic = topic };
         var config = KafkaConfigs.Consumer(options, "test-" + Guid.NewGuid().ToString("N"), fromBeginning: true);
         using var consumer = new ConsumerBuilder<string, byte[]>(config).SetLogHandler((_, _) => { }).Build();
         consumer.Subscribe(topic);
         var events = new List<ConsumedEvent>();
+        var ids = new HashSet<long>();
         var deadline = DateTime.UtcNow + timeout;
         try
         {
-            while (!done(events) && DateTime.UtcNow < deadline)
+            while (!done(ids) && DateTime.UtcNow < deadline)
             {
                 if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { IsPartitionEOF: false } result)
                 {
                     using var body = JsonDocument.Parse(result.Message.Value);
                     events.Add(new ConsumedEvent(result.Message.Key, EventsTail.EventId(result.Message.Headers) ?? -1,
                         result.Partition.Value, result.Offset.Value, body.RootElement.Clone()));
+                    ids.Add(events[^1].Id);
                 }
             }
         }
