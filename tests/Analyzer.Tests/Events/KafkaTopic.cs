@@ -14,10 +14,15 @@ internal sealed record ConsumedEvent(string Key, long HeaderId, int Partition, l
 internal static class KafkaTopic
 {
     /// <summary>Every event of the topic from the beginning, until <paramref name="done"/> holds for the distinct ids read or <paramref name="timeout"/> passes.</summary>
-    public static List<ConsumedEvent> ReadUntil(string bootstrapServers, string topic, Func<IReadOnlySet<long>, bool> done, TimeSpan timeout)
+    /// <param name="readCommitted">false: read_uncommitted, which also shows the messages of aborted or never finished transactions.</param>
+    public static List<ConsumedEvent> ReadUntil(string bootstrapServers, string topic, Func<IReadOnlySet<long>, bool> done, TimeSpan timeout, bool readCommitted = true)
     {
         var options = new EventsOptions { KafkaBootstrapServers = bootstrapServers, KafkaTopic = topic };
         var config = KafkaConfigs.Consumer(options, "test-" + Guid.NewGuid().ToString("N"), fromBeginning: true);
+        if (!readCommitted)
+        {
+            config.IsolationLevel = IsolationLevel.ReadUncommitted;
+        }
         using var consumer = new ConsumerBuilder<string, byte[]>(config).SetLogHandler((_, _) => { }).Build();
         consumer.Subscribe(topic);
         var events = new List<ConsumedEvent>();
