@@ -12,7 +12,7 @@ return await BenchCli.InvokeAsync(args);
 namespace Analyzer.Bench
 {
     /// <summary>
-    /// <c>analyzer-bench workflow|scale|csv-load|floors|wrk|geo|gen-csv|kill-trials</c>: load benchmarks of the service over HTTP, against a
+    /// <c>analyzer-bench workflow|scale|csv-load|floors|wrk|geo|gen-csv|kill-trials|events</c>: load benchmarks of the service over HTTP, against a
     /// given URL or a service started here (--start sqlite|postgres). See docs/benchmarks.md.
     /// </summary>
     public static partial class BenchCli
@@ -43,6 +43,7 @@ namespace Analyzer.Bench
             GeoCommand(),
             GenCsvCommand(),
             KillTrialsCommand(),
+            EventsCommand(),
         };
 
         /// <summary>--base-url or --start, and what goes with them.</summary>
@@ -313,6 +314,30 @@ namespace Analyzer.Bench
                 new GeoOptions(parse.GetValue(airports)?.FullName, parse.GetValue(citizens), parse.GetValue(nearKm), parse.GetValue(townsKm),
                     parse.GetValue(repeat), parse.GetValue(warmup)),
                 Console.Out, cancellationToken)));
+            return command;
+        }
+
+        private static Command EventsCommand()
+        {
+            var events = Positive("--events", "Events written into the outbox per round", 200_000);
+            var rounds = Positive("--rounds", "Rounds (the median is reported)", 3);
+            var serverDll = new Option<string?>("--server-dll") { Description = "The analyzer.dll to run (default: src/Analyzer/bin/Release/net10.0/analyzer.dll, built if missing)" };
+            var command = new Command("events", "Events per second the Kafka relay publishes to a librdkafka mock cluster (the service on a throwaway PostgreSQL)")
+            {
+                events, rounds, serverDll,
+            };
+            command.SetAction(async (parse, cancellationToken) =>
+            {
+                try
+                {
+                    return await EventsRelay.RunAsync(parse.GetValue(serverDll), parse.GetValue(events), parse.GetValue(rounds), Console.Out, cancellationToken);
+                }
+                catch (BenchException e)
+                {
+                    Console.Error.WriteLine($"analyzer-bench: {e.Message}");
+                    return ExitCodes.Usage;
+                }
+            });
             return command;
         }
 

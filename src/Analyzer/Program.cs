@@ -3,6 +3,7 @@ using Analyzer.Auth;
 using Analyzer.Cli;
 using Analyzer.Datasets;
 using Analyzer.Docs;
+using Analyzer.Events;
 using Analyzer.Grpc;
 using Analyzer.Imports;
 using Analyzer.Jobs;
@@ -46,6 +47,7 @@ public sealed partial class Program
             .AddAnalytics()
             .AddDatasets()
             .AddJobs()
+            .AddEvents()
             .AddAnalyzerAuth()
             .AddAnalyzerDocs()
             .AddAnalyzerGrpc();
@@ -59,6 +61,7 @@ public sealed partial class Program
         app.MapAnalytics();
         app.MapDatasets();
         app.MapJobs();
+        app.MapEvents();
         app.MapHealth();
         app.MapAuth();
         app.MapDocs();

@@ -54,6 +54,7 @@ public static class AnalyzerCli
             new AuthCli(settings).TokenCommand(db),
             new UsersCli(settings).UsersCommand(db),
             HealthProbe.Command(settings),
+            Events.EventsTail.Command(settings),
         };
         foreach (var option in serve.Options)
         {

@@ -121,8 +121,9 @@ public sealed class SettingOptions
             },
             CustomParser = result =>
             {
-                // A flag without a value (--no-migrate) turns it on.
-                var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : setting.Type == typeof(bool) ? "true" : "";
+                // A flag without a value (--no-migrate) turns it on; a repeatable one joins its occurrences.
+                var text = setting.Repeatable ? string.Join(';', result.Tokens.Select(t => t.Value))
+                    : result.Tokens.Count > 0 ? result.Tokens[^1].Value : setting.Type == typeof(bool) ? "true" : "";
                 if (setting.TryParse(text, out var value))
                 {
                     return (T)value!;
@@ -131,6 +132,10 @@ public sealed class SettingOptions
                 return default;
             },
         };
+        if (setting.Repeatable)
+        {
+            option.Arity = ArgumentArity.ZeroOrMore;
+        }
         values[setting] = parse => parse.GetValue(option);
         return option;
     }

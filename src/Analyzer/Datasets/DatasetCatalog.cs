@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Analyzer.Datasets.Csv;
 using Analyzer.Datasets.Geography;
+using Analyzer.Events;
 using Analyzer.Storage;
 
 namespace Analyzer.Datasets;
@@ -122,6 +123,7 @@ public sealed class DatasetCatalog(Database database)
             return false;
         }
         await DropAsync(session, name, cancellationToken);
+        await Outbox.AppendAsync(session, EventTypes.ForDataset(EventTypes.DatasetDropped, name, 0), cancellationToken);
         await session.CommitAsync(cancellationToken);
         return true;
     }

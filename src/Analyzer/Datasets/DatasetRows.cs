@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Globalization;
 using Analyzer.Datasets.Geography;
+using Analyzer.Events;
 using Analyzer.Storage;
 
 namespace Analyzer.Datasets;
@@ -210,6 +211,7 @@ public sealed class RowsTransaction(DbSession session, Dataset? dataset, SqlDial
         }
         var id = Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
         await catalog.TouchAsync(Session, Current.Name, +1, time.GetUtcNow(), cancellationToken);
+        await RowEventAsync(EventTypes.DatasetRowCreated, id, cancellationToken);
         return (await ReadRowAsync(id, cancellationToken))!;
     }
 
@@ -229,6 +231,7 @@ public sealed class RowsTransaction(DbSession session, Dataset? dataset, SqlDial
             return null;
         }
         await catalog.TouchAsync(Session, Current.Name, 0, time.GetUtcNow(), cancellationToken);
+        await RowEventAsync(EventTypes.DatasetRowUpdated, id, cancellationToken);
         return await ReadRowAsync(id, cancellationToken);
     }
 
@@ -244,6 +247,7 @@ public sealed class RowsTransaction(DbSession session, Dataset? dataset, SqlDial
         if (await command.ExecuteNonQueryAsync(cancellationToken) > 0)
         {
             await catalog.TouchAsync(Session, Current.Name, 0, now, cancellationToken);
+            await RowEventAsync(deleted ? EventTypes.DatasetRowDeleted : EventTypes.DatasetRowRestored, id, cancellationToken);
         }
         return await ReadRowAsync(id, cancellationToken);
     }
@@ -258,6 +262,11 @@ public sealed class RowsTransaction(DbSession session, Dataset? dataset, SqlDial
             return false;
         }
         await catalog.TouchAsync(Session, Current.Name, -1, time.GetUtcNow(), cancellationToken);
+        await RowEventAsync(EventTypes.DatasetRowDeleted, id, cancellationToken);
         return true;
     }
+
+    /// <summary>The row change's event, in this transaction: it commits with the change or not at all.</summary>
+    private Task RowEventAsync(string type, long rowId, CancellationToken cancellationToken) =>
+        Outbox.AppendAsync(Session, EventTypes.ForDatasetRow(type, Current.Name, rowId), cancellationToken);
 }

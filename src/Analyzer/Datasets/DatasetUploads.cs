@@ -1,5 +1,6 @@
 using Analyzer.Datasets.Csv;
 using Analyzer.Datasets.Geography;
+using Analyzer.Events;
 using Analyzer.Storage;
 
 namespace Analyzer.Datasets;
@@ -57,6 +58,8 @@ public sealed class DatasetUploads(Database database, DatasetCatalog catalog, Sp
             dataset = new Dataset(name, columns, ddl, sourceFile, rows, existing?.CreatedAt ?? now, now, DatasetCatalog.NewVersion(), geo);
         }
         await catalog.SaveAsync(session, dataset, cancellationToken);
+        var type = existing is null ? EventTypes.DatasetCreated : mode == UploadMode.Append ? EventTypes.DatasetAppended : EventTypes.DatasetReplaced;
+        await Outbox.AppendAsync(session, EventTypes.ForDataset(type, name, dataset.RowCount), cancellationToken);
         await session.CommitAsync(cancellationToken);
         return new UploadOutcome(UploadStatus.Created, dataset);
     }

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Runtime.CompilerServices;
+using Analyzer.Events;
 using Analyzer.Storage;
 
 namespace Analyzer.Imports;
@@ -34,7 +35,7 @@ public sealed class CitizenStore(Database database)
         {
             importId = (long)(await command.ExecuteScalarAsync(cancellationToken))!;
         }
-        await database.BulkInsertAsync(session, "citizens", CitizenTableColumns, body.TrackedBy(progress, cancellationToken), (citizen, row) =>
+        var citizens = await database.BulkInsertAsync(session, "citizens", CitizenTableColumns, body.TrackedBy(progress, cancellationToken), (citizen, row) =>
         {
             row.WriteInt64(importId);
             row.WriteInt32(citizen.CitizenId);
@@ -67,6 +68,7 @@ public sealed class CitizenStore(Database database)
             shape.AddParameter("@import_id", importId);
             await shape.ExecuteNonQueryAsync(cancellationToken);
         }
+        await Outbox.AppendAsync(session, EventTypes.ForImportCreated(importId, citizens), cancellationToken);
         await session.CommitAsync(cancellationToken);
         return importId;
     }
@@ -199,6 +201,8 @@ public sealed class CitizenStore(Database database)
         }
         write.CommandText = sql.ToString();
         await write.ExecuteNonQueryAsync(cancellationToken);
+        var linked = LinksChanged(citizenId, current.Relatives, patch.Relatives).Union(LinksChanged(citizenId, current.Friends ?? [], patch.Friends)).Order().ToArray();
+        await Outbox.AppendAsync(session, EventTypes.ForCitizenUpdated(importId, citizenId, linked), cancellationToken);
         await session.CommitAsync(cancellationToken);
 
         var updated = patch.ApplyTo(current);
@@ -208,6 +212,10 @@ public sealed class CitizenStore(Database database)
             Friends = updated.Friends is { } list ? [.. list.Order()] : null,
         });
     }
+
+    /// <summary>The other citizens whose list gains or loses <paramref name="citizenId"/> when its own goes from <paramref name="before"/> to <paramref name="after"/>.</summary>
+    internal static IEnumerable<int> LinksChanged(int citizenId, IReadOnlyList<int> before, IReadOnlyList<int>? after) =>
+        after is null ? [] : before.Except(after).Union(after.Except(before)).Where(id => id != citizenId);
 
     /// <summary>
     /// Appends the statements that keep a list mutual when the citizen's list changes from

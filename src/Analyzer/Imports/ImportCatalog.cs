@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Globalization;
 using System.Text.Json.Serialization;
+using Analyzer.Events;
 using Analyzer.Storage;
 
 namespace Analyzer.Imports;
@@ -108,6 +109,7 @@ public sealed class ImportCatalog(Database database)
             command.AddParameter("@import_id", importId);
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
+        await Outbox.AppendAsync(session, EventTypes.ForImportDeleted(importId), cancellationToken);
         await session.CommitAsync(cancellationToken);
         return true;
     }

@@ -1,3 +1,4 @@
+using Analyzer.Events;
 using System.Data.Common;
 using System.Globalization;
 using Analyzer.Storage;
@@ -240,8 +241,14 @@ public sealed class JobStore(Database database)
             where += " AND worker = @expected_worker";
             command.AddParameter("@expected_worker", worker);
         }
-        command.CommandText = $"UPDATE jobs SET {string.Join(", ", set)} WHERE {where}";
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        command.CommandText = $"UPDATE jobs SET {string.Join(", ", set)} WHERE {where} RETURNING kind";
+        if (await command.ExecuteScalarAsync(cancellationToken) is not string kind)
+        {
+            return false;
+        }
+        // The change's event, in the change's own transaction (the outbox: Events/).
+        await Outbox.AppendAsync(session, EventTypes.ForJobStateChanged(jobId, kind, change.From?.ToName(), change.To.ToName()), cancellationToken);
+        return true;
     }
 
     private static void AddIfGiven(DbCommand command, List<string> set, string column, object? value)

@@ -94,8 +94,23 @@ public sealed class DbSession(DbConnection connection, DbTransaction? transactio
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public Task CommitAsync(CancellationToken cancellationToken) =>
-        Transaction?.CommitAsync(cancellationToken) ?? Task.CompletedTask;
+    private List<Action>? afterCommit;
+
+    /// <summary>Runs <paramref name="action"/> once this session's transaction has committed (never when it rolls back).</summary>
+    public void AfterCommit(Action action) => (afterCommit ??= []).Add(action);
+
+    public async Task CommitAsync(CancellationToken cancellationToken)
+    {
+        if (Transaction is not null)
+        {
+            await Transaction.CommitAsync(cancellationToken);
+        }
+        foreach (var action in afterCommit ?? [])
+        {
+            action();
+        }
+        afterCommit = null;
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -16,6 +16,9 @@ public static class HealthApi
     /// <summary>The tag of the database check: /health, /health/ready and gRPC health checking (Grpc/) report it.</summary>
     public const string DatabaseTag = "database";
 
+    /// <summary>The tag of checks that only add details to <c>/health/ready</c> (the events relay's lag), never failing it.</summary>
+    public const string ReadyDetailsTag = "ready-details";
+
     /// <summary>
     /// <c>/health</c> (the contract's) and <c>/health/ready</c>: 200 when the database answers
     /// <c>SELECT 1</c> within a second, else 503. <c>/health/live</c>: 200 while the process serves.
@@ -29,8 +32,14 @@ public static class HealthApi
             .WithSummary("The contract's health: whether the service serves and its database answers")
             .ProducesContract(StatusCodes.Status200OK, ContractSchemas.Health, "The database answered SELECT 1 within a second.", ContractExamples.HealthOk)
             .ProducesContract(StatusCodes.Status503ServiceUnavailable, ContractSchemas.Health, "The database did not answer in time.", ContractExamples.HealthUnavailable);
-        app.MapHealthChecks("/health/ready", withDatabase).WithMetadata(getOrHead).WithTags("Health").WithName("GetReadiness")
+        var ready = new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains(DatabaseTag) || check.Tags.Contains(ReadyDetailsTag),
+            ResponseWriter = WriteStatusAndDetails,
+        };
+        app.MapHealthChecks("/health/ready", ready).WithMetadata(getOrHead).WithTags("Health").WithName("GetReadiness")
             .WithSummary("Readiness: whether the database answers SELECT 1 within a second")
+            .WithDescription("details.events: the outbox events not yet published to Kafka (unpublished, oldest_unpublished_age_seconds) and whether a Kafka relay is configured.")
             .ProducesContract(StatusCodes.Status200OK, ContractSchemas.Health, "The database answered SELECT 1 within a second.", ContractExamples.HealthOk)
             .ProducesContract(StatusCodes.Status503ServiceUnavailable, ContractSchemas.Health, "The database did not answer in time.", ContractExamples.HealthUnavailable);
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteStatus })
@@ -46,6 +55,42 @@ public static class HealthApi
         return context.Response.WriteAsync(
             report.Status == HealthStatus.Healthy ? """{"status":"ok"}""" : """{"status":"unavailable"}""",
             context.RequestAborted);
+    }
+
+    /// <summary>The status, and the data of the checks that report any under <c>details</c> (by check name).</summary>
+    private static async Task WriteStatusAndDetails(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = JsonData.ContentType;
+        await using var json = new System.Text.Json.Utf8JsonWriter(context.Response.Body);
+        json.WriteStartObject();
+        json.WriteString("status", report.Status == HealthStatus.Healthy ? "ok" : "unavailable");
+        json.WriteStartObject("details");
+        foreach (var (name, entry) in report.Entries.Where(e => e.Value.Data.Count > 0))
+        {
+            json.WriteStartObject(name);
+            foreach (var (key, value) in entry.Data)
+            {
+                switch (value)
+                {
+                    case bool flag:
+                        json.WriteBoolean(key, flag);
+                        break;
+                    case long whole:
+                        json.WriteNumber(key, whole);
+                        break;
+                    case double number:
+                        json.WriteNumber(key, number);
+                        break;
+                    default:
+                        json.WriteString(key, Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture));
+                        break;
+                }
+            }
+            json.WriteEndObject();
+        }
+        json.WriteEndObject();
+        json.WriteEndObject();
+        await json.FlushAsync(context.RequestAborted);
     }
 
     private sealed class DatabaseHealthCheck(Database database, StartupGate gate) : IHealthCheck
@@ -72,3 +117,4 @@ public static class HealthApi
         }
     }
 }
+

@@ -34,6 +34,7 @@ using System.Globalization;
 using System.Reflection;
 using Analyzer.Auth;
 using Analyzer.Datasets;
+using Analyzer.Events;
 using Analyzer.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -50,6 +51,13 @@ public sealed class SettingAttribute(string description) : Attribute
     public string Description { get; } = description;
 }
 
+/// <summary>
+/// A text setting whose option may be given several times: the occurrences are joined with ';' (the variable
+/// takes them ';'-separated already).
+/// </summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class RepeatableAttribute : Attribute;
+
 /// <summary>One declared setting: its property, key, variable, option name, default, and how its text is read and checked.</summary>
 public sealed class Setting
 {
@@ -61,6 +69,7 @@ public sealed class Setting
             ?? throw new InvalidOperationException($"{options.Name}.{property.Name} is a [Setting] without [ConfigurationKeyName]");
         Description = property.GetCustomAttribute<SettingAttribute>()!.Description;
         Default = property.GetValue(defaults);
+        Repeatable = property.IsDefined(typeof(RepeatableAttribute));
         validators = [.. property.GetCustomAttributes<ValidationAttribute>()];
     }
 
@@ -86,6 +95,9 @@ public sealed class Setting
     public string Flag => "--" + Key.ToLowerInvariant().Replace('_', '-');
 
     public string Description { get; }
+
+    /// <summary>Whether the option may be repeated (see <see cref="RepeatableAttribute"/>).</summary>
+    public bool Repeatable { get; }
 
     /// <summary>The property's initial value.</summary>
     public object? Default { get; }
@@ -167,7 +179,7 @@ public static class Settings
     public const string VariablePrefix = "ANALYZER_";
 
     /// <summary>The options classes, in the order their options are listed by <c>--help</c>.</summary>
-    public static IReadOnlyList<Type> OptionsTypes { get; } = [typeof(WebOptions), typeof(StorageOptions), typeof(DatasetsOptions), typeof(Jobs.JobsOptions), typeof(AuthOptions)];
+    public static IReadOnlyList<Type> OptionsTypes { get; } = [typeof(WebOptions), typeof(StorageOptions), typeof(DatasetsOptions), typeof(Jobs.JobsOptions), typeof(AuthOptions), typeof(EventsOptions)];
 
     public static IReadOnlyList<Setting> All { get; } = Declare();
 

@@ -43,10 +43,7 @@ internal static partial class DeployFiles
     /// service ignores an ANALYZER_* variable no setting declares, so setting them today is harmless; every other
     /// ANALYZER_* variable in deploy/ must be a declared setting (<see cref="Settings.All"/>).
     /// </summary>
-    public static readonly IReadOnlyDictionary<string, string> NotYetDeclared = new Dictionary<string, string>
-    {
-        ["ANALYZER_KAFKA_BOOTSTRAP_SERVERS"] = "the Kafka event relay (issue 12); compose.yaml sets it for that release",
-    };
+    public static readonly IReadOnlyDictionary<string, string> NotYetDeclared = new Dictionary<string, string>();
 
     [GeneratedRegex(@"\bANALYZER_[A-Z0-9_]*[A-Z0-9]\b")]
     public static partial Regex Variable();

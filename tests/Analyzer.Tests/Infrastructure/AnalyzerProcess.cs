@@ -170,7 +170,8 @@ public sealed class AnalyzerProcess : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private async Task KillAsync()
+    /// <summary>SIGKILL (the process tree): no shutdown code runs, as when a machine or container dies.</summary>
+    public async Task KillAsync()
     {
         if (process.HasExited)
         {

@@ -1,0 +1,74 @@
+using System.Data.Common;
+using Analyzer.Storage;
+using Npgsql;
+
+namespace Analyzer.Events;
+
+/// <summary>
+/// Writes events into the transactional outbox (table <c>outbox_events</c>, migration 0011) inside the caller's own
+/// transaction: the event exists exactly when the change does. Any feature calls <see cref="AppendAsync(DbSession, EventDraft, CancellationToken)"/>
+/// right before it commits.
+/// </summary>
+/// <remarks>
+/// On PostgreSQL the insert first takes the outbox's transaction-level advisory lock, held until commit: ids come
+/// from a sequence, and without the lock a transaction that drew id 10 could commit after one that drew 11, so a
+/// reader that saw 11 and moved on would never see 10. With it, ids become visible in order, which the feed's and the
+/// relay's keyset reads rely on. The lock is taken last in every writing transaction (after its own locks), so it adds
+/// no cycle; SQLite's single writer gives the same order by itself.
+/// </remarks>
+public static class Outbox
+{
+    /// <summary>The key of the outbox's advisory lock: "outbox" in ASCII (the imports' keys are ids, far below).</summary>
+    internal const long LockKey = 0x6F7574626F78;
+
+    private const string Insert =
+        "INSERT INTO outbox_events (type, subject, entity_key, data, occurred_at) VALUES (@type, @subject, @entity_key, @data, @occurred_at) RETURNING id";
+
+    /// <summary>Appends <paramref name="draft"/> in the session's transaction; readers waiting on the feed are woken once it commits. Returns the event's id.</summary>
+    public static async Task<long> AppendAsync(DbSession session, EventDraft draft, CancellationToken cancellationToken)
+    {
+        var id = await AppendAsync(session.Connection, session.Transaction, draft, cancellationToken);
+        session.AfterCommit(OutboxSignal.Notify);
+        return id;
+    }
+
+    /// <summary>
+    /// Appends <paramref name="draft"/> in <paramref name="transaction"/> (for code that holds a connection rather than a
+    /// <see cref="DbSession"/>). Call <see cref="OutboxSignal.Notify"/> after committing to wake long-polls at once;
+    /// otherwise they see the event at their next poll.
+    /// </summary>
+    public static async Task<long> AppendAsync(DbConnection connection, DbTransaction? transaction, EventDraft draft, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = connection is NpgsqlConnection ? $"SELECT pg_advisory_xact_lock({LockKey}); {Insert}" : Insert;
+        command.AddParameter("@type", draft.Type);
+        command.AddParameter("@subject", draft.Subject);
+        command.AddParameter("@entity_key", draft.Key);
+        command.AddParameter("@data", draft.Data);
+        command.AddParameter("@occurred_at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (connection is NpgsqlConnection)
+        {
+            await reader.NextResultAsync(cancellationToken);
+        }
+        await reader.ReadAsync(cancellationToken);
+        return reader.GetInt64(0);
+    }
+}
+
+/// <summary>
+/// Tells this process's waiters (long-polls of <c>GET /events</c>, the Kafka relay) that events were committed.
+/// Other replicas' events are found by the waiters' short polls.
+/// </summary>
+public static class OutboxSignal
+{
+    private static TaskCompletionSource next = NewSource();
+
+    private static TaskCompletionSource NewSource() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>A task that completes at the next <see cref="Notify"/>.</summary>
+    public static Task Next => Volatile.Read(ref next).Task;
+
+    public static void Notify() => Interlocked.Exchange(ref next, NewSource()).TrySetResult();
+}
