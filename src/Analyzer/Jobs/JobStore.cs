@@ -1,6 +1,6 @@
-using Analyzer.Events;
 using System.Data.Common;
 using System.Globalization;
+using Analyzer.Events;
 using Analyzer.Storage;
 
 namespace Analyzer.Jobs;

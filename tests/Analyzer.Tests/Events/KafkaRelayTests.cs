@@ -32,7 +32,6 @@ public sealed class KafkaPostgresApp : PostgresApp
     {
         await base.DisposeAsync();
         Kafka.Dispose();
-        GC.SuppressFinalize(this);
     }
 }
 

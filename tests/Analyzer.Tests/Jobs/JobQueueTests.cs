@@ -45,7 +45,7 @@ public abstract class JobQueueTests<TApp>(TApp app) : IClassFixture<TApp> where 
         while (await Store.ClaimAsync("test-worker", app.Clock.Now, TimeSpan.FromSeconds(30), 3, CancellationToken.None) is { } other)
         {
             Assert.NotEqual(id, other.Id);
-            await Store.ChangeStateAsync(other.Id, new JobTransition(JobState.Running, JobState.Cancelled, app.Clock.Now), CancellationToken.None);
+            await Store.CommitStateChangeAsync(other.Id, new JobTransition(JobState.Running, JobState.Cancelled, app.Clock.Now), CancellationToken.None);
         }
         var job = await Client.GetJobAsync(id);
         Assert.Equal("cancelled", job.GetProperty("state").GetString());
@@ -83,7 +83,7 @@ public abstract class JobQueueTests<TApp>(TApp app) : IClassFixture<TApp> where 
             {
                 return job;
             }
-            await Store.ChangeStateAsync(job.Id, new JobTransition(JobState.Running, JobState.Cancelled, now), CancellationToken.None);
+            await Store.CommitStateChangeAsync(job.Id, new JobTransition(JobState.Running, JobState.Cancelled, now), CancellationToken.None);
         }
         return null;
     }

@@ -20,8 +20,16 @@ public abstract class KillTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose()
     {
-        workingDirectory.Delete(recursive: true);
+        Dispose(disposing: true);
         GC.SuppressFinalize(this);
+    }
+
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            workingDirectory.Delete(recursive: true);
+        }
     }
 
     protected abstract Task<(string DatabaseUrl, StoreChecks Store)> DatabaseAsync();

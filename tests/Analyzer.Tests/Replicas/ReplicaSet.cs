@@ -38,7 +38,7 @@ public sealed partial class ReplicaSet : IAsyncDisposable
     /// <summary>The database of every replica, as an Npgsql connection string.</summary>
     public string ConnectionString { get; }
 
-    public int Count => 2;
+    public const int Count = 2;
 
     /// <summary>Replica <paramref name="replica"/>'s port (from 1).</summary>
     public int PortOf(int replica) => int.Parse(ReadFile($"replica-{replica}.port"), CultureInfo.InvariantCulture);

@@ -68,11 +68,11 @@ public sealed class ReplicaTests(ITestOutputHelper output) : IPostgresTests
 
         // Each replica logs the migrations it applied: one applied all of them, the other (which waited for the
         // advisory lock) none.
-        var appliedBy = Enumerable.Range(1, replicas.Count)
+        var appliedBy = Enumerable.Range(1, ReplicaSet.Count)
             .Select(r => replicas.LogOf(r).Split('\n').Count(line => line.Contains("Applied migration", StringComparison.Ordinal)))
             .ToList();
         Assert.Equal([0, migrations.Count], appliedBy.Order());
-        for (var replica = 1; replica <= replicas.Count; replica++)
+        for (var replica = 1; replica <= ReplicaSet.Count; replica++)
         {
             using var direct = Direct(replicas, replica);
             using var ready = await direct.GetAsync(new Uri("/health/ready", UriKind.Relative));
@@ -93,7 +93,7 @@ public sealed class ReplicaTests(ITestOutputHelper output) : IPostgresTests
         Assert.Equal("replicas-42", Assert.Single(missing.Headers.GetValues("X-Request-Id")));
         Assert.Contains("replicas-42", await missing.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         var line = Assert.Single(replicas.AccessLog(), l => l.RequestId == "replicas-42");
-        Assert.Contains(Enumerable.Range(1, replicas.Count), r => replicas.LogOf(r).Contains("replicas-42", StringComparison.Ordinal));
+        Assert.Contains(Enumerable.Range(1, ReplicaSet.Count), r => replicas.LogOf(r).Contains("replicas-42", StringComparison.Ordinal));
         Assert.Equal(404, line.Status);
     }
 
@@ -119,7 +119,7 @@ public sealed class ReplicaTests(ITestOutputHelper output) : IPostgresTests
         Assert.All(statuses, status => Assert.Equal(HttpStatusCode.OK, status));
         patchesSent[importId] = patchesApplied[importId] = Patches;
         var upstreams = replicas.AccessLog().Where(l => l.RequestId.StartsWith("race-", StringComparison.Ordinal)).GroupBy(l => l.Upstream).ToList();
-        Assert.Equal(replicas.Count, upstreams.Count);
+        Assert.Equal(ReplicaSet.Count, upstreams.Count);
         await using var connection = await replicas.OpenDatabaseAsync();
         Assert.Equal(0, await AsymmetricRelativesAsync(connection));
         Assert.Equal(Patches, await VersionOfAsync(connection, importId));
