@@ -5,6 +5,7 @@ using Analyzer.Datasets;
 using Analyzer.Docs;
 using Analyzer.Grpc;
 using Analyzer.Imports;
+using Analyzer.Observability;
 using Analyzer.Storage;
 using Analyzer.Web;
 
@@ -46,7 +47,8 @@ public sealed partial class Program
             .AddDatasets()
             .AddAnalyzerAuth()
             .AddAnalyzerDocs()
-            .AddAnalyzerGrpc();
+            .AddAnalyzerGrpc()
+            .AddAnalyzerObservability();
 
         var app = builder.Build();
         app.UseAnalyzerWeb();
@@ -61,6 +63,7 @@ public sealed partial class Program
         app.MapDocs();
         app.MapIndex();
         app.MapAnalyzerGrpc();
+        app.MapMetrics();
         return app;
     }
 }

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Runtime.CompilerServices;
+using Analyzer.Observability;
 using Analyzer.Storage;
 
 namespace Analyzer.Imports;
@@ -16,7 +17,7 @@ public sealed record PatchOutcome(
 /// one range of the citizens' primary key: a citizen's relatives and friends are id lists on its own row, so
 /// no query joins citizens to themselves and no plan can depend on statistics.
 /// </summary>
-public sealed class CitizenStore(Database database)
+public sealed class CitizenStore(Database database, AnalyzerMetrics metrics)
 {
     private static readonly string[] CitizenTableColumns =
         ["import_id", "citizen_id", "town", "street", "building", "apartment", "name", "birth_date", "gender", "relatives", "friends", "channel"];
@@ -34,7 +35,7 @@ public sealed class CitizenStore(Database database)
         {
             importId = (long)(await command.ExecuteScalarAsync(cancellationToken))!;
         }
-        await database.BulkInsertAsync(session, "citizens", CitizenTableColumns, body, (citizen, row) =>
+        var stored = await database.BulkInsertAsync(session, "citizens", CitizenTableColumns, body, (citizen, row) =>
         {
             row.WriteInt64(importId);
             row.WriteInt32(citizen.CitizenId);
@@ -68,6 +69,7 @@ public sealed class CitizenStore(Database database)
             await shape.ExecuteNonQueryAsync(cancellationToken);
         }
         await session.CommitAsync(cancellationToken);
+        metrics.ImportStored(stored);
         return importId;
     }
 

@@ -36,6 +36,7 @@ using System.Globalization;
 using System.Reflection;
 using Analyzer.Auth;
 using Analyzer.Datasets;
+using Analyzer.Observability;
 using Analyzer.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -169,7 +170,7 @@ public static class Settings
     public const string VariablePrefix = "ANALYZER_";
 
     /// <summary>The options classes, in the order their options are listed by <c>--help</c>.</summary>
-    public static IReadOnlyList<Type> OptionsTypes { get; } = [typeof(WebOptions), typeof(StorageOptions), typeof(DatasetsOptions), typeof(AuthOptions)];
+    public static IReadOnlyList<Type> OptionsTypes { get; } = [typeof(WebOptions), typeof(StorageOptions), typeof(DatasetsOptions), typeof(AuthOptions), typeof(ObservabilityOptions)];
 
     public static IReadOnlyList<Setting> All { get; } = Declare();
 
