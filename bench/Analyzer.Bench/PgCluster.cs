@@ -94,6 +94,16 @@ public sealed class PgCluster : IAsyncDisposable
              isFile ? "-f" : "-c", sql],
             timeout, cancellationToken);
 
+    /// <summary>Connections to the service's database now, as pg_stat_activity lists them (psql's own left out).</summary>
+    public async Task<int> ConnectionsAsync(CancellationToken cancellationToken)
+    {
+        var output = await Processes.RunAsync(Psql,
+            ["-X", "-q", "-t", "-A", "-h", "127.0.0.1", "-p", Port.ToString(CultureInfo.InvariantCulture), "-U", "postgres", "-d", "postgres",
+             "-c", $"SELECT count(*) FROM pg_stat_activity WHERE datname = '{Database}' AND pid <> pg_backend_pid()"],
+            TimeSpan.FromSeconds(30), cancellationToken);
+        return int.Parse(output.Trim(), NumberStyles.None, CultureInfo.InvariantCulture);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (stopped)

@@ -12,7 +12,7 @@ return await BenchCli.InvokeAsync(args);
 namespace Analyzer.Bench
 {
     /// <summary>
-    /// <c>analyzer-bench workflow|scale|csv-load|floors|wrk|geo|gen-csv|kill-trials|events</c>: load benchmarks of the service over HTTP, against a
+    /// <c>analyzer-bench workflow|scale|csv-load|floors|wrk|geo|soak|gen-csv|kill-trials|events</c>: load benchmarks of the service over HTTP, against a
     /// given URL or a service started here (--start sqlite|postgres). See docs/benchmarks.md.
     /// </summary>
     public static partial class BenchCli
@@ -42,6 +42,7 @@ namespace Analyzer.Bench
             WrkCommand(),
             GeoCommand(),
             GenCsvCommand(),
+            SoakCommand(),
             KillTrialsCommand(),
             EventsCommand(),
         };
@@ -314,6 +315,58 @@ namespace Analyzer.Bench
                 new GeoOptions(parse.GetValue(airports)?.FullName, parse.GetValue(citizens), parse.GetValue(nearKm), parse.GetValue(townsKm),
                     parse.GetValue(repeat), parse.GetValue(warmup)),
                 Console.Out, cancellationToken)));
+            return command;
+        }
+
+        private static Command SoakCommand()
+        {
+            var minutes = new Option<double>("--minutes") { Description = "How long the clients run workflows", DefaultValueFactory = _ => 10 };
+            minutes.Validators.Add(result =>
+            {
+                if (result.GetValueOrDefault<double>() is not (> 0 and <= 24 * 60))
+                {
+                    result.AddError("--minutes must be more than 0 and at most 1440");
+                }
+            });
+            var clients = Positive("--clients", "Clients running workflows at the same time", 4);
+            var backend = new Option<string>("--backend") { Description = "The service's database: a throwaway PostgreSQL cluster or a SQLite file", DefaultValueFactory = _ => "postgres" }
+                .AcceptOnlyFromAmong("postgres", "sqlite");
+            var citizens = Positive("--citizens", "Citizens per import", 1_000);
+            var relations = NonNegative("--relations", "Relation pairs (and as many friend pairs) per import", 100);
+            var seed = new Option<long>("--seed") { Description = "Seed of the generated imports (round r uses seed + r)", DefaultValueFactory = _ => 1 };
+            var warmup = NonNegative("--warmup", "Workflows before the soak starts (the first checks the answers' shape)", 10);
+            var sampleSeconds = Positive("--sample-seconds", "Seconds between samples of the server's RSS and PostgreSQL's connections", 5);
+            var serverDll = new Option<string?>("--server-dll") { Description = "The analyzer.dll to run (default: src/Analyzer/bin/Release/net10.0/analyzer.dll, built if missing)" };
+            var serverLogLevel = new Option<string>("--server-log-level") { Description = "The service's --log-level", DefaultValueFactory = _ => "Warning" };
+            var command = new Command("soak", "Clients run the workflow (and delete its import) for minutes against a service started here: errors (must be 0), "
+                + "the server's RSS and its slope, PostgreSQL's connections")
+            {
+                minutes, clients, backend, citizens, relations, seed, warmup, sampleSeconds, serverDll, serverLogLevel,
+            };
+            command.SetAction(async (parse, cancellationToken) =>
+            {
+                try
+                {
+                    var target = await Target.StartAsync(parse.GetValue(backend)!, parse.GetValue(serverDll), 1L << 30, parse.GetValue(serverLogLevel)!,
+                        Console.Out, cancellationToken);
+                    await using (target)
+                    {
+                        return await Soak.RunAsync(target, new SoakOptions(TimeSpan.FromMinutes(parse.GetValue(minutes)), parse.GetValue(clients),
+                            parse.GetValue(citizens), parse.GetValue(relations), parse.GetValue(seed), parse.GetValue(warmup),
+                            TimeSpan.FromSeconds(parse.GetValue(sampleSeconds))), Console.Out, cancellationToken);
+                    }
+                }
+                catch (BenchException e)
+                {
+                    Console.Error.WriteLine($"analyzer-bench: {e.Message}");
+                    return ExitCodes.Usage;
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    Console.Error.WriteLine("analyzer-bench: interrupted");
+                    return 130;
+                }
+            });
             return command;
         }
 

@@ -84,7 +84,7 @@ public static class Workflow
                 var body = bodies[r] ?? Round(r).Import.ToJson();
                 try
                 {
-                    if (await RunRoundAsync(client, Round(r), body, stats, verify: false, deadline.Token) is null)
+                    if ((await RunRoundAsync(client, Round(r), body, stats, verify: false, deadline.Token)).Problem is null)
                     {
                         Interlocked.Increment(ref completed);
                     }
@@ -144,7 +144,10 @@ public static class Workflow
         return timedOut ? ExitCodes.TimeLimit : 0;
     }
 
-    private sealed record ImportRound(int Number, GeneratedImport Import);
+    internal sealed record ImportRound(int Number, GeneratedImport Import);
+
+    /// <summary>The names of the workflow's steps, in the order of the <see cref="EndpointStats"/> that <see cref="RunRoundAsync"/> fills.</summary>
+    internal static IReadOnlyList<string> Steps => EndpointNames;
 
     /// <summary>
     /// Unmeasured workflows, one after another, each with its own import (seeds below the measured ones). A cold
@@ -160,7 +163,7 @@ public static class Workflow
         {
             var stats = EndpointNames.Select(name => new EndpointStats(name)).ToArray();
             var round = new ImportRound(-1 - w, GeneratedImport.Create(new ImportSpec(citizens, relations, seed - 1 - w, textLength, links)));
-            if (await RunRoundAsync(client, round, round.Import.ToJson(), stats, verify: w == 0, cancellationToken) is { } problem)
+            if ((await RunRoundAsync(client, round, round.Import.ToJson(), stats, verify: w == 0, cancellationToken)).Problem is { } problem)
             {
                 return problem;
             }
@@ -168,19 +171,22 @@ public static class Workflow
         return null;
     }
 
-    /// <summary>One workflow; null when every request succeeded (and, with <paramref name="verify"/>, looked right), else why not.</summary>
-    private static async Task<string?> RunRoundAsync(BenchClient client, ImportRound round, byte[] body, EndpointStats[] stats, bool verify, CancellationToken cancellationToken)
+    /// <summary>
+    /// One workflow: the problem is null when every request succeeded (and, with <paramref name="verify"/>, looked right),
+    /// else why not; the import id is the one the POST returned (null when it failed).
+    /// </summary>
+    internal static async Task<(string? Problem, long? ImportId)> RunRoundAsync(BenchClient client, ImportRound round, byte[] body, EndpointStats[] stats, bool verify, CancellationToken cancellationToken)
     {
         var post = await client.SendAsync(HttpMethod.Post, "/imports", BenchClient.Json(body), keepBody: true, cancellationToken);
         stats[0].Add(post);
         if (!post.Success)
         {
-            return $"POST /imports: {post.Describe()}";
+            return ($"POST /imports: {post.Describe()}", null);
         }
         var importId = ImportId(post.Body!);
         if (importId is null)
         {
-            return $"POST /imports answered without data.import_id: {post.Describe()}";
+            return ($"POST /imports answered without data.import_id: {post.Describe()}", null);
         }
         var prefix = $"/imports/{importId}";
         (HttpMethod Method, string Path, Func<HttpContent?> Content)[] steps =
@@ -207,7 +213,7 @@ public static class Workflow
                 problem ??= $"{method} {path}: {wrong}";
             }
         }
-        return problem;
+        return (problem, importId);
     }
 
     private static long? ImportId(byte[] body)

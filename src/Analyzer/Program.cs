@@ -7,6 +7,7 @@ using Analyzer.Events;
 using Analyzer.Grpc;
 using Analyzer.Imports;
 using Analyzer.Jobs;
+using Analyzer.Observability;
 using Analyzer.Storage;
 using Analyzer.Web;
 
@@ -50,7 +51,8 @@ public sealed partial class Program
             .AddEvents()
             .AddAnalyzerAuth()
             .AddAnalyzerDocs()
-            .AddAnalyzerGrpc();
+            .AddAnalyzerGrpc()
+            .AddAnalyzerObservability();
 
         var app = builder.Build();
         app.UseAnalyzerWeb();
@@ -67,6 +69,7 @@ public sealed partial class Program
         app.MapDocs();
         app.MapIndex();
         app.MapAnalyzerGrpc();
+        app.MapMetrics();
         return app;
     }
 }

@@ -1,3 +1,4 @@
+using Analyzer.Observability;
 using Microsoft.Extensions.Caching.Memory;
 
 namespace Analyzer.Analytics;
@@ -5,9 +6,10 @@ namespace Analyzer.Analytics;
 /// <summary>
 /// Serialised analytics answers, keyed by what they are computed from: the import's id and version (a
 /// PATCH bumps it, in any replica, in the same transaction) and, for ages, today's date. A key can never
-/// name stale data, so nothing is ever invalidated; entries are bounded by size and expire when unused.
+/// name stale data, so nothing is ever invalidated; entries are bounded by size and expire when unused. Hits and
+/// misses are counted for <c>/metrics</c>.
 /// </summary>
-public sealed class AnswerCache : IDisposable
+public sealed class AnswerCache(AnalyzerMetrics metrics) : IDisposable
 {
     private static readonly TimeSpan Unused = TimeSpan.FromMinutes(10);
 
@@ -17,8 +19,10 @@ public sealed class AnswerCache : IDisposable
     {
         if (cache.TryGetValue(key, out byte[]? json) && json is not null)
         {
+            metrics.AnswerCacheHit();
             return json;
         }
+        metrics.AnswerCacheMiss();
         json = await compute();
         cache.Set(key, json, new MemoryCacheEntryOptions { Size = json.Length, SlidingExpiration = Unused });
         return json;

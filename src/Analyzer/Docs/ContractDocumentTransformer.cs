@@ -108,7 +108,7 @@ internal sealed class ContractDocumentTransformer : IOpenApiDocumentTransformer
         };
         document.Components ??= new OpenApiComponents();
         document.Components.Schemas ??= new Dictionary<string, IOpenApiSchema>(StringComparer.Ordinal);
-        foreach (var schema in ContractSchemas.All.Concat(CoursesDocs.All).Concat(DatasetSchemas.All).Concat(GeographySchemas.All).Concat(JobSchemas.All))
+        foreach (var schema in ContractSchemas.All.Concat(CoursesDocs.All).Concat(DatasetSchemas.All).Concat(GeographySchemas.All).Concat(JobSchemas.All).Concat(ObservabilityDocs.All))
         {
             document.Components.Schemas[schema.Id] = schema.Build(document);
         }

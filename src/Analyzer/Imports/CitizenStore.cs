@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Runtime.CompilerServices;
 using Analyzer.Events;
+using Analyzer.Observability;
 using Analyzer.Storage;
 
 namespace Analyzer.Imports;
@@ -17,7 +18,7 @@ public sealed record PatchOutcome(
 /// one range of the citizens' primary key: a citizen's relatives and friends are id lists on its own row, so
 /// no query joins citizens to themselves and no plan can depend on statistics.
 /// </summary>
-public sealed class CitizenStore(Database database)
+public sealed class CitizenStore(Database database, AnalyzerMetrics metrics)
 {
     private static readonly string[] CitizenTableColumns =
         ["import_id", "citizen_id", "town", "street", "building", "apartment", "name", "birth_date", "gender", "relatives", "friends", "channel"];
@@ -70,6 +71,7 @@ public sealed class CitizenStore(Database database)
         }
         await Outbox.AppendAsync(session, EventTypes.ForImportCreated(importId, citizens), cancellationToken);
         await session.CommitAsync(cancellationToken);
+        metrics.ImportStored(citizens);
         return importId;
     }
 

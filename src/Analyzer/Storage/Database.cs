@@ -18,13 +18,23 @@ public abstract class Database : IAsyncDisposable
     /// side work (a job's progress and lease) cannot be written while the load runs, and stays in the process.
     /// </summary>
     public virtual bool OneWriterAtATime => false;
+    private int openSessions;
+
+    /// <summary>Sessions begun and not yet disposed: the connections in use (the gauge analyzer.db.sessions.open of /metrics).</summary>
+    public int OpenSessions => Volatile.Read(ref openSessions);
+
+    private DbSession Session(DbConnection connection, DbTransaction? transaction)
+    {
+        Interlocked.Increment(ref openSessions);
+        return new DbSession(connection, transaction, () => Interlocked.Decrement(ref openSessions));
+    }
 
     /// <summary>A new open connection; features get theirs through a <see cref="DbSession"/>.</summary>
     protected abstract Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken);
 
     /// <summary>A connection without a transaction: each statement sees the latest committed data.</summary>
     public async Task<DbSession> ConnectAsync(CancellationToken cancellationToken) =>
-        new(await OpenConnectionAsync(cancellationToken), null);
+        Session(await OpenConnectionAsync(cancellationToken), null);
 
     /// <summary>
     /// A read-only transaction that sees one consistent state: on SQLite a snapshot; on PostgreSQL the
@@ -44,10 +54,11 @@ public abstract class Database : IAsyncDisposable
     private async Task<DbSession> BeginAsync(bool write, ResourceLock? resource, CancellationToken cancellationToken)
     {
         var connection = await OpenConnectionAsync(cancellationToken);
+        DbSession? session = null;
         try
         {
             var transaction = await BeginTransactionAsync(connection, write, cancellationToken);
-            var session = new DbSession(connection, transaction);
+            session = Session(connection, transaction);
             if (resource is { } lockOf)
             {
                 await LockAsync(session, lockOf, cancellationToken);
@@ -56,7 +67,14 @@ public abstract class Database : IAsyncDisposable
         }
         catch
         {
-            await connection.DisposeAsync();
+            if (session is not null)
+            {
+                await session.DisposeAsync();
+            }
+            else
+            {
+                await connection.DisposeAsync();
+            }
             throw;
         }
     }
@@ -79,8 +97,10 @@ public abstract class Database : IAsyncDisposable
 }
 
 /// <summary>A connection and, when one was begun, its transaction; disposing ends both (an uncommitted transaction rolls back).</summary>
-public sealed class DbSession(DbConnection connection, DbTransaction? transaction) : IAsyncDisposable
+public sealed class DbSession(DbConnection connection, DbTransaction? transaction, Action ended) : IAsyncDisposable
 {
+    private int disposed;
+
     public DbConnection Connection { get; } = connection;
 
     public DbTransaction? Transaction { get; } = transaction;
@@ -114,11 +134,22 @@ public sealed class DbSession(DbConnection connection, DbTransaction? transactio
 
     public async ValueTask DisposeAsync()
     {
-        if (Transaction is not null)
+        if (Interlocked.Exchange(ref disposed, 1) == 1)
         {
-            await Transaction.DisposeAsync();
+            return;
         }
-        await Connection.DisposeAsync();
+        try
+        {
+            if (Transaction is not null)
+            {
+                await Transaction.DisposeAsync();
+            }
+            await Connection.DisposeAsync();
+        }
+        finally
+        {
+            ended();
+        }
     }
 }
 

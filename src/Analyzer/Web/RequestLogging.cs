@@ -7,11 +7,19 @@ namespace Analyzer.Web;
 /// <summary>
 /// Gives every request an id (the client's <c>X-Request-Id</c> when it is at most 128 characters of
 /// <c>[A-Za-z0-9._-]</c>, else a new one), returns it in the response, puts it in every log line of the
-/// request, and writes one access-log line per request.
+/// request, and writes one access-log line per request. The request's trace (W3C trace id, the one exported over OTLP
+/// when <c>--otlp-endpoint</c> is set) and its request id point at each other: every log line of the request carries
+/// <c>trace_id</c> next to <c>request_id</c>, and the request's span carries the attribute <c>request_id</c>.
 /// </summary>
 public static partial class RequestLogging
 {
     public const string RequestIdHeader = "X-Request-Id";
+
+    /// <summary>The log scope's key and the span attribute of the request id.</summary>
+    public const string RequestIdKey = "request_id";
+
+    /// <summary>The log scope's key of the trace id (32 hex digits).</summary>
+    public const string TraceIdKey = "trace_id";
 
     public static bool IsAcceptableRequestId(string? id) =>
         id is { Length: > 0 and <= 128 } && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
@@ -25,11 +33,13 @@ public static partial class RequestLogging
             var requestId = IsAcceptableRequestId(offered) ? offered : Guid.CreateVersion7().ToString("N");
             context.TraceIdentifier = requestId;
             context.Response.Headers[RequestIdHeader] = requestId;
+            var activity = Activity.Current;
+            activity?.SetTag(RequestIdKey, requestId);
 
             var body = new CountingResponseBody(context.Features.GetRequiredFeature<IHttpResponseBodyFeature>());
             context.Features.Set<IHttpResponseBodyFeature>(body);
             var started = Stopwatch.GetTimestamp();
-            using (logger.BeginScope(new RequestIdScope(requestId)))
+            using (logger.BeginScope(new RequestIdScope(requestId, activity?.TraceId.ToHexString())))
             {
                 try
                 {
@@ -49,22 +59,32 @@ public static partial class RequestLogging
     [LoggerMessage(Level = LogLevel.Information, Message = "{Method} {Route} {StatusCode} {DurationMs:0.0} ms {ResponseBytes} bytes {RequestId}")]
     private static partial void LogRequest(ILogger logger, string method, string? route, int statusCode, double durationMs, long responseBytes, string requestId);
 
-    /// <summary>The log scope of a request: <c>request_id</c> in JSON logs, <c>request_id:...</c> in text logs.</summary>
-    private sealed class RequestIdScope(string requestId) : IReadOnlyList<KeyValuePair<string, object?>>
+    /// <summary>
+    /// The log scope of a request: <c>request_id</c> and <c>trace_id</c> in JSON logs, <c>request_id:... trace_id:...</c> in
+    /// text logs (no trace id when the host created no activity for the request).
+    /// </summary>
+    private sealed class RequestIdScope(string requestId, string? traceId) : IReadOnlyList<KeyValuePair<string, object?>>
     {
-        public int Count => 1;
+        public int Count => traceId is null ? 1 : 2;
 
-        public KeyValuePair<string, object?> this[int index] =>
-            index == 0 ? new("request_id", requestId) : throw new ArgumentOutOfRangeException(nameof(index));
+        public KeyValuePair<string, object?> this[int index] => index switch
+        {
+            0 => new(RequestIdKey, requestId),
+            1 when traceId is not null => new(TraceIdKey, traceId),
+            _ => throw new ArgumentOutOfRangeException(nameof(index)),
+        };
 
         public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
         {
-            yield return this[0];
+            for (var i = 0; i < Count; i++)
+            {
+                yield return this[i];
+            }
         }
 
         System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 
-        public override string ToString() => $"request_id:{requestId}";
+        public override string ToString() => traceId is null ? $"request_id:{requestId}" : $"request_id:{requestId} trace_id:{traceId}";
     }
 
     /// <summary>Counts the bytes of the response body, whether it is written as a stream or through the pipe.</summary>

@@ -35,6 +35,7 @@ using System.Reflection;
 using Analyzer.Auth;
 using Analyzer.Datasets;
 using Analyzer.Events;
+using Analyzer.Observability;
 using Analyzer.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -179,7 +180,7 @@ public static class Settings
     public const string VariablePrefix = "ANALYZER_";
 
     /// <summary>The options classes, in the order their options are listed by <c>--help</c>.</summary>
-    public static IReadOnlyList<Type> OptionsTypes { get; } = [typeof(WebOptions), typeof(StorageOptions), typeof(DatasetsOptions), typeof(Jobs.JobsOptions), typeof(AuthOptions), typeof(EventsOptions)];
+    public static IReadOnlyList<Type> OptionsTypes { get; } = [typeof(WebOptions), typeof(StorageOptions), typeof(DatasetsOptions), typeof(Jobs.JobsOptions), typeof(AuthOptions), typeof(EventsOptions), typeof(ObservabilityOptions)];
 
     public static IReadOnlyList<Setting> All { get; } = Declare();
 

@@ -361,6 +361,7 @@ public abstract class AuthTests<TApp>(TApp app) : IClassFixture<TApp> where TApp
         ["GET /datasets/{name}/rows/create"] = Scopes.Write,
         ["GET /datasets/{name}/rows/{id:id}/update"] = Scopes.Write,
         ["GET /datasets/{name}/rows/{id:id}/delete"] = Scopes.Write,
+        ["GET /metrics"] = Scopes.Admin, // operational figures (Observability/), not the data
     };
 
     /// <summary>The gRPC calls and the scopes of their REST twins.</summary>

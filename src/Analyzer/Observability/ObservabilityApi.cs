@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using System.Reflection;
+using Analyzer.Auth;
+using Analyzer.Docs;
+using Analyzer.Web;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using OpenTelemetry;
+using OpenTelemetry.Exporter;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace Analyzer.Observability;
+
+/// <summary>
+/// Metrics at <c>GET /metrics</c> in Prometheus' text format (OpenTelemetry's Prometheus exporter, a pre-release:
+/// 1.20.1-beta.1 is the only version served) and traces over OTLP/HTTP when <c>--otlp-endpoint</c> is set.
+/// Exported meters: ASP.NET Core's (<c>http.server.request.duration</c> per route, connections), the .NET runtime's
+/// (GC, memory, thread pool), Npgsql's (the PostgreSQL connection pool, command durations) and this service's own,
+/// <see cref="AnalyzerMetrics.MeterName"/> (answer cache, import sizes, open database sessions, and the gauges other
+/// features add with <see cref="MetricsRegistration.AddAnalyzerGauge"/>).
+/// </summary>
+public static class ObservabilityApi
+{
+    public const string MetricsPath = "/metrics";
+
+    /// <summary>The span attribute that carries the request id (<c>X-Request-Id</c>), so that a trace finds the request's log lines.</summary>
+    public const string RequestIdAttribute = "request_id";
+
+    public static IServiceCollection AddAnalyzerObservability(this IServiceCollection services)
+    {
+        services.AddSettings<ObservabilityOptions>();
+        services.AddAnalyzerMetrics();
+        services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("analyzer",
+                serviceVersion: typeof(ObservabilityApi).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion))
+            .WithMetrics(metrics => metrics
+                .AddAspNetCoreInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddNpgsqlInstrumentation()
+                .AddMeter(AnalyzerMetrics.MeterName)
+                .AddPrometheusExporter())
+            // The endpoint is read from the options when the provider is built (the host's configuration is complete
+            // only then); without one the sampler records nothing and the processor sends nothing.
+            .WithTracing(tracing => tracing
+                .AddAspNetCoreInstrumentation(options => options.Filter = context => !IsProbeOrScrape(context.Request.Path))
+                .AddNpgsql()
+                .SetSampler(provider => Endpoint(provider) is null ? new AlwaysOffSampler() : new ParentBasedSampler(new AlwaysOnSampler()))
+                .AddProcessor(provider => Endpoint(provider) is { } endpoint
+                    ? new BatchActivityExportProcessor(new OtlpTraceExporter(new OtlpExporterOptions
+                    {
+                        Endpoint = ObservabilityOptions.TracesUrl(endpoint),
+                        Protocol = OtlpExportProtocol.HttpProtobuf,
+                    }))
+                    : new NothingExported()));
+        return services;
+    }
+
+    private static string? Endpoint(IServiceProvider provider) =>
+        provider.GetRequiredService<IOptions<ObservabilityOptions>>().Value.OtlpEndpoint is { Length: > 0 } endpoint ? endpoint : null;
+
+    private static bool IsProbeOrScrape(PathString path) =>
+        path.StartsWithSegments("/health", StringComparison.OrdinalIgnoreCase) || path.StartsWithSegments(MetricsPath, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// <c>GET /metrics</c>: Prometheus' text exposition format (OpenMetrics when the scraper asks for it). Needs
+    /// <c>analyzer:admin</c> when authentication is on: the figures tell how the service is used.
+    /// </summary>
+    public static IEndpointConventionBuilder MapMetrics(this WebApplication app)
+    {
+        _ = app.Services.GetRequiredService<AnalyzerMetrics>(); // its gauges exist from the start, not from the first request that records
+        return app.MapPrometheusScrapingEndpoint(MetricsPath)
+            .WithMetadata(new HttpMethodMetadata([HttpMethods.Get]))
+            .WithTags("Operations").WithName("GetMetrics")
+            .WithSummary("Metrics in Prometheus' text format: request durations per route, database pool, answer cache, import sizes")
+            .WithDescription("Series: http_server_request_duration_seconds (per http_route), analyzer_answer_cache_hits_total and "
+                + "analyzer_answer_cache_misses_total, analyzer_import_citizens (a histogram), analyzer_db_sessions_open, Npgsql's "
+                + "db_client_connection_* on PostgreSQL, and the .NET runtime's. Needs analyzer:admin when authentication is on.")
+            .ProducesContractAs(StatusCodes.Status200OK, ObservabilityDocs.TextPlain, ObservabilityDocs.MetricsText,
+                "The metrics now: counters and histograms since the start, gauges as read at this scrape.", ObservabilityDocs.MetricsExample)
+            .RequireAuthorization(Scopes.Admin);
+    }
+
+    /// <summary>The processor without an OTLP endpoint: nothing is exported (the sampler records nothing anyway).</summary>
+    private sealed class NothingExported : BaseProcessor<Activity>;
+}

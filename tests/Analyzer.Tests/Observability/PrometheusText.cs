@@ -1,0 +1,45 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Analyzer.Tests.Observability;
+
+/// <summary>One sample of a Prometheus text exposition: <c>name{label="value",...} value</c>.</summary>
+public sealed record Sample(string Name, IReadOnlyDictionary<string, string> Labels, double Value);
+
+/// <summary>Reads the samples of Prometheus' text format (0.0.4), enough for the tests to find series and their values.</summary>
+public static partial class PrometheusText
+{
+    public static IReadOnlyList<Sample> Parse(string text) =>
+        [.. text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(line => !line.StartsWith('#'))
+            .Select(ParseLine)];
+
+    private static Sample ParseLine(string line)
+    {
+        var match = SampleLine().Match(line);
+        Assert.True(match.Success, $"not a sample line of the text format: {line}");
+        var labels = LabelPair().Matches(match.Groups["labels"].Value)
+            .ToDictionary(m => m.Groups[1].Value, m => Regex.Unescape(m.Groups[2].Value), StringComparer.Ordinal);
+        var text = match.Groups["value"].Value;
+        var value = text switch
+        {
+            "+Inf" => double.PositiveInfinity,
+            "-Inf" => double.NegativeInfinity,
+            "NaN" => double.NaN,
+            _ => double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture),
+        };
+        return new Sample(match.Groups["name"].Value, labels, value);
+    }
+
+    /// <summary>The sum of the samples named <paramref name="name"/> whose labels include <paramref name="labels"/>.</summary>
+    public static double Sum(this IReadOnlyList<Sample> samples, string name, params (string Key, string Value)[] labels) =>
+        samples.Where(s => s.Name == name && labels.All(l => s.Labels.TryGetValue(l.Key, out var v) && v == l.Value)).Sum(s => s.Value);
+
+    public static bool Has(this IReadOnlyList<Sample> samples, string name) => samples.Any(s => s.Name == name);
+
+    [GeneratedRegex(@"^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?<labels>.*)\})?\s+(?<value>\S+)(\s+-?\d+)?$")]
+    private static partial Regex SampleLine();
+
+    [GeneratedRegex(@"([a-zA-Z_][a-zA-Z0-9_]*)=""((?:[^""\\]|\\.)*)""")]
+    private static partial Regex LabelPair();
+}
