@@ -120,7 +120,7 @@ public static class Soak
         var meanX = points.Average(p => p.X);
         var meanY = points.Average(p => p.Y);
         var sxx = points.Sum(p => (p.X - meanX) * (p.X - meanX));
-        return sxx == 0 ? double.NaN : points.Sum(p => (p.X - meanX) * (p.Y - meanY)) / sxx;
+        return sxx <= 0 ? double.NaN : points.Sum(p => (p.X - meanX) * (p.Y - meanY)) / sxx;
     }
 
     private static void Print(TextWriter output, SoakOptions options, Target target, EndpointStats[] stats, List<SoakSample> samples,

@@ -21,7 +21,6 @@ public sealed class OtlpApp : SqliteApp
     {
         await base.DisposeAsync();
         Receiver.Dispose();
-        GC.SuppressFinalize(this);
     }
 }
 
