@@ -21,7 +21,12 @@ public static class WebPipeline
         services.AddSettings<StorageOptions>();
         services.AddSettings<DatasetsOptions>();
         services.AddOptions<KestrelServerOptions>()
-            .Configure<IOptions<WebOptions>>((kestrel, web) => kestrel.Limits.MaxRequestBodySize = web.Value.MaxRequestBodyBytes);
+            .Configure<IOptions<WebOptions>>((kestrel, web) =>
+            {
+                kestrel.Limits.MaxRequestBodySize = web.Value.MaxRequestBodyBytes;
+                kestrel.AddServerHeader = false; // no banner naming the server to whoever probes
+                Tls.Configure(kestrel, web.Value);
+            });
         services.TryAddSingleton(TimeProvider.System);
         services.Configure<RouteOptions>(routes => routes.SetParameterPolicy<IdRouteConstraint>("id"));
         services.AddResponseCompression(options =>
@@ -35,6 +40,8 @@ public static class WebPipeline
         services.Configure<BrotliCompressionProviderOptions>(options => options.Level = CompressionLevel.Fastest);
         services.Configure<GzipCompressionProviderOptions>(options => options.Level = CompressionLevel.Fastest);
         services.AddUploadLimit();
+        services.AddRateLimits();
+        services.AddTls();
         services.AddCors();
         services.AddOptions<CorsOptions>().Configure<IOptions<WebOptions>>((cors, web) =>
         {
@@ -110,6 +117,8 @@ public static class WebPipeline
 
     public static WebApplication UseAnalyzerWeb(this WebApplication app)
     {
+        app.UseSecurityHeaders();
+        app.UseTls();
         app.UseRequestLogging();
         app.UseResponseCompression();
         app.UseExceptionHandler();
@@ -118,7 +127,6 @@ public static class WebPipeline
         app.Use(RejectTrailingSlash);
         app.UseCors();
         app.Use(AnswerOptionsWithAllow);
-        app.UseRateLimiter();
         return app;
     }
 
