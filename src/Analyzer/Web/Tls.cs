@@ -57,6 +57,10 @@ public static class Tls
 
     private static X509Certificate2 LoadPem(string certificate, string? key, string? password)
     {
+        if (key is null && !File.ReadAllText(certificate).Contains("PRIVATE KEY", StringComparison.Ordinal))
+        {
+            return X509CertificateLoader.LoadCertificateFromFile(certificate); // no key: refused by the caller, naming --tls-key
+        }
         using var pem = password is null
             ? X509Certificate2.CreateFromPemFile(certificate, key)
             : X509Certificate2.CreateFromEncryptedPemFile(certificate, password, key);
