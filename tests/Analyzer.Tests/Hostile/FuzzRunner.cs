@@ -25,6 +25,12 @@ public sealed class FuzzReport
 
     public int ChangedByRefusal { get; set; }
 
+    /// <summary>
+    /// 4xx that Kestrel answered before the application saw the request (a malformed request line or header, over
+    /// sockets only): an empty body without <c>X-Request-Id</c>, which the application sets on everything it answers.
+    /// </summary>
+    public int RefusedByServer { get; set; }
+
     public SortedDictionary<int, int> ByStatus { get; } = [];
 
     public SortedDictionary<string, double> MillisecondsByKind { get; } = new(StringComparer.Ordinal);
@@ -45,7 +51,7 @@ public sealed class FuzzReport
 
     public override string ToString() =>
         $"{Cases} cases ({string.Join(", ", ByKind.Select(k => $"{k.Key}: {k.Value}"))}); answers {string.Join(", ", ByStatus.Select(s => $"{s.Key}: {s.Value}"))}; "
-        + $"5xx: {ServerErrors}, 4xx without problem+json: {NotProblems}, 4xx that changed the database: {ChangedByRefusal}, not sent by the client: {NotSent} {FirstNotSent}; ms {string.Join(", ", MillisecondsByKind.Select(k => $"{k.Key}: {k.Value:F0}"))}, digest {DigestMilliseconds:F0}";
+        + $"5xx: {ServerErrors}, 4xx without problem+json: {NotProblems}, 4xx that changed the database: {ChangedByRefusal}, 4xx from Kestrel before the application: {RefusedByServer}, not sent by the client: {NotSent} {FirstNotSent}; ms {string.Join(", ", MillisecondsByKind.Select(k => $"{k.Key}: {k.Value:F0}"))}, digest {DigestMilliseconds:F0}";
 }
 
 /// <summary>
@@ -98,7 +104,11 @@ public static class FuzzRunner
                 }
                 else if (status >= 400)
                 {
-                    if (!IsProblem(response, body, status))
+                    if (body.Length == 0 && !response.Headers.Contains("X-Request-Id"))
+                    {
+                        report.RefusedByServer++;
+                    }
+                    else if (!IsProblem(response, body, status))
                     {
                         report.NotProblems++;
                         report.Fail($"{status} without a problem+json body ({response.Content.Headers.ContentType}) for {fuzz.Describe()}");

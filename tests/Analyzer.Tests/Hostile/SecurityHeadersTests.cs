@@ -15,6 +15,7 @@ public sealed class SecurityHeadersTests(SqliteAuthApp app) : IClassFixture<Sqli
         Assert.Equal("nosniff", string.Join(",", response.Headers.GetValues("X-Content-Type-Options")));
         Assert.Equal("no-referrer", string.Join(",", response.Headers.GetValues("Referrer-Policy")));
         Assert.False(response.Headers.Contains("Server"), "a Server header names the server to whoever probes");
+        Assert.False(response.Headers.Contains("Strict-Transport-Security"), "HSTS without --tls-cert"); // with it: TlsTests
     }
 
     [Theory]

@@ -67,21 +67,6 @@ public sealed class TlsTests : IDisposable
     }
 
     [Fact]
-    public async Task Without_a_certificate_there_is_no_HSTS_and_no_Server_banner()
-    {
-        var port = AnalyzerProcess.FreePort();
-        await using var service = AnalyzerProcess.Start(folder.FullName, null, "serve", "--db", "sqlite://" + Path.Combine(folder.FullName, "b.db"),
-            "--api-address", "127.0.0.1", "--api-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--grpc-port", "0");
-        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
-        await service.WaitUntilHealthyAsync(client);
-        using var response = await client.GetAsync("/nothing-here");
-        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        Assert.False(response.Headers.Contains("Strict-Transport-Security"));
-        Assert.False(response.Headers.Contains("Server"), $"Server: {response.Headers.Server}");
-        Assert.Equal("no-referrer", response.Headers.GetValues("Referrer-Policy").Single());
-    }
-
-    [Fact]
     public async Task A_missing_certificate_or_one_without_a_key_stops_the_start_with_one_line()
     {
         var missing = await AnalyzerProcess.RunAsync(folder.FullName, null, "serve", "--db", "sqlite://" + Path.Combine(folder.FullName, "c.db"),
