@@ -31,6 +31,12 @@ public sealed class FuzzReport
     /// </summary>
     public int RefusedByServer { get; set; }
 
+    /// <summary>
+    /// 503 with <c>Retry-After</c> (the database busy or unreachable: <c>Unavailable</c>), each sent once more after a
+    /// second, as a client would; the second answer is the one checked. Load, not input: the fault tests own it.
+    /// </summary>
+    public int BusyRetried { get; set; }
+
     public SortedDictionary<int, int> ByStatus { get; } = [];
 
     public SortedDictionary<string, double> MillisecondsByKind { get; } = new(StringComparer.Ordinal);
@@ -51,7 +57,7 @@ public sealed class FuzzReport
 
     public override string ToString() =>
         $"{Cases} cases ({string.Join(", ", ByKind.Select(k => $"{k.Key}: {k.Value}"))}); answers {string.Join(", ", ByStatus.Select(s => $"{s.Key}: {s.Value}"))}; "
-        + $"5xx: {ServerErrors}, 4xx without problem+json: {NotProblems}, 4xx that changed the database: {ChangedByRefusal}, 4xx from Kestrel before the application: {RefusedByServer}, not sent by the client: {NotSent} {FirstNotSent}; ms {string.Join(", ", MillisecondsByKind.Select(k => $"{k.Key}: {k.Value:F0}"))}, digest {DigestMilliseconds:F0}";
+        + $"5xx: {ServerErrors}, 4xx without problem+json: {NotProblems}, 4xx that changed the database: {ChangedByRefusal}, 4xx from Kestrel before the application: {RefusedByServer}, 503 busy and retried: {BusyRetried}, not sent by the client: {NotSent} {FirstNotSent}; ms {string.Join(", ", MillisecondsByKind.Select(k => $"{k.Key}: {k.Value:F0}"))}, digest {DigestMilliseconds:F0}";
 }
 
 /// <summary>
@@ -82,6 +88,14 @@ public static class FuzzRunner
             try
             {
                 response = await client.SendAsync(request, cancellationToken);
+                if (response.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable && response.Headers.RetryAfter is not null)
+                {
+                    report.BusyRetried++;
+                    response.Dispose();
+                    await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+                    using var again = Build(client, targets, fuzz, rawPaths);
+                    response = await client.SendAsync(again, cancellationToken);
+                }
             }
             catch (Exception e) when (e is HttpRequestException { InnerException: not IOException } or InvalidOperationException or FormatException or UriFormatException)
             {
