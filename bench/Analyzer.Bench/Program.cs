@@ -12,7 +12,7 @@ return await BenchCli.InvokeAsync(args);
 namespace Analyzer.Bench
 {
     /// <summary>
-    /// <c>analyzer-bench workflow|scale|csv-load|floors|wrk|geo|soak|gen-csv|kill-trials|events</c>: load benchmarks of the service over HTTP, against a
+    /// <c>analyzer-bench workflow|scale|csv-load|floors|wrk|geo|fuzz|soak|gen-csv|kill-trials|events</c>: load benchmarks of the service over HTTP, against a
     /// given URL or a service started here (--start sqlite|postgres). See docs/benchmarks.md.
     /// </summary>
     public static partial class BenchCli
@@ -42,6 +42,7 @@ namespace Analyzer.Bench
             WrkCommand(),
             GeoCommand(),
             GenCsvCommand(),
+            FuzzCommand(),
             SoakCommand(),
             KillTrialsCommand(),
             EventsCommand(),
@@ -315,6 +316,33 @@ namespace Analyzer.Bench
                 new GeoOptions(parse.GetValue(airports)?.FullName, parse.GetValue(citizens), parse.GetValue(nearKm), parse.GetValue(townsKm),
                     parse.GetValue(repeat), parse.GetValue(warmup)),
                 Console.Out, cancellationToken)));
+            return command;
+        }
+
+        private static Command FuzzCommand()
+        {
+            var cases = Positive("--cases", "Fuzz cases to send", 1_000_000);
+            var seed = new Option<ulong>("--seed") { Description = "Seed of the first chunk of cases (the test suite's is 20261201)", DefaultValueFactory = _ => 20261201 };
+            var start = new Option<string>("--start") { Description = "The back end of the service started here", DefaultValueFactory = _ => "sqlite" }.AcceptOnlyFromAmong("sqlite", "postgres");
+            var serverDll = new Option<string?>("--server-dll") { Description = "The analyzer.dll to run (default: the Release build, built if missing)" };
+            var command = new Command("fuzz", "Send the test suite's fuzz cases (mutated bodies, CSVs, query strings, headers, tokens) to a service started here; "
+                + "fails on any 5xx, any 4xx that is not problem+json or that changed the database")
+            {
+                cases, seed, start, serverDll,
+            };
+            command.SetAction(async (parse, cancellationToken) =>
+            {
+                try
+                {
+                    return await Fuzz.RunAsync(new Fuzz.Options(parse.GetValue(cases), parse.GetValue(seed), parse.GetValue(start)!, parse.GetValue(serverDll)),
+                        Console.Out, cancellationToken);
+                }
+                catch (BenchException e)
+                {
+                    await Console.Error.WriteLineAsync($"analyzer-bench: {e.Message}");
+                    return ExitCodes.Usage;
+                }
+            });
             return command;
         }
 

@@ -58,6 +58,7 @@ public sealed partial class Program
         app.UseAnalyzerWeb();
         app.UseDashboard();
         app.UseAnalyzerAuth();
+        app.UseRateLimits();
         app.MapImports();
         app.MapImportsList();
         app.MapAnalytics();

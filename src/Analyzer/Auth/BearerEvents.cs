@@ -63,10 +63,31 @@ public sealed class BearerEvents(TokenValidation validation, RevocationCache rev
         {
             context.Fail(new TokenRefusedException(refusal));
         }
+        else if (token.Id is { } id && (Analyzer.Web.TextRule.HasNul(id) || !IsWellFormed(id)))
+        {
+            // PostgreSQL stores no U+0000 and no lone surrogate: such an id was never revoked, nor issued by a sane issuer (found by the fuzz suite: a 503).
+            context.Fail(new TokenRefusedException("the token's id (jti) holds U+0000 or a lone surrogate"));
+        }
         else if (token.Id is { Length: > 0 } jti && await IsRevokedAsync(jti, context.HttpContext.RequestAborted))
         {
             context.Fail(new TokenRefusedException("the token has been revoked"));
         }
+    }
+
+    private static bool IsWellFormed(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(text[i]))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private async Task<bool> IsRevokedAsync(string jti, CancellationToken cancellationToken)

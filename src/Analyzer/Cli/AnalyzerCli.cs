@@ -86,7 +86,16 @@ public static class AnalyzerCli
         configuration["Logging:LogLevel:Default"] = web.LogLevel.ToString();
         configuration["Logging:LogLevel:Microsoft.AspNetCore"] = (web.LogLevel < LogLevel.Warning ? LogLevel.Warning : web.LogLevel).ToString();
         // Exactly the addresses asked for: Kestrel would listen on every interface for a host name it does not know.
-        var urls = string.Join(';', hosts.Select(host => $"http://{host}:{web.ApiPort}"));
+        if (Tls.Enabled(web))
+        {
+            if (!Tls.TryLoad(web, out var certificate, out var tlsError))
+            {
+                return Fail(ExitUsage, tlsError);
+            }
+            certificate.Dispose(); // checked here for a one-line error; Kestrel loads its own copy
+        }
+        var scheme = Tls.Enabled(web) ? "https" : "http";
+        var urls = string.Join(';', hosts.Select(host => $"{scheme}://{host}:{web.ApiPort}"));
         var grpcPortOption = settings.NameOf<WebOptions>(parse, nameof(WebOptions.GrpcPort));
         if (web.GrpcPort == web.ApiPort)
         {

@@ -42,6 +42,11 @@ public static class UploadLimit
 
     private static async ValueTask RejectAsync(OnRejectedContext context, CancellationToken cancellationToken)
     {
+        if (RateLimits.TryRejectAsync(context, out var tooMany))
+        {
+            await tooMany;
+            return;
+        }
         var http = context.HttpContext;
         var limit = http.RequestServices.GetRequiredService<IOptions<DatasetsOptions>>().Value.MaxConcurrentUploads;
         http.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);

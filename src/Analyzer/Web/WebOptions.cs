@@ -50,6 +50,23 @@ public sealed class WebOptions
     /// <summary>Empty: every Host header is served (ASP.NET Core's host filtering is off).</summary>
     [ConfigurationKeyName("ALLOWED_HOSTS"), Setting("Host names the service answers to, comma separated (*.example.com allowed); other Host headers get 400 (default: any)")]
     public string AllowedHosts { get; set; } = "";
+
+    /// <summary>Per client: the token's subject, or its address without one (see <see cref="RateLimits"/>).</summary>
+    [ConfigurationKeyName("RATE_LIMIT_READS"), Setting("Reads (GET, HEAD, OPTIONS) each client may send per second; more get 429 (0: no limit)"), Range(0, int.MaxValue)]
+    public int RateLimitReads { get; set; }
+
+    [ConfigurationKeyName("RATE_LIMIT_WRITES"), Setting("Writes (POST, PUT, PATCH, DELETE) each client may send per second; more get 429 (0: no limit)"), Range(0, int.MaxValue)]
+    public int RateLimitWrites { get; set; }
+
+    /// <summary>Empty: plain HTTP (TLS ends at a proxy). See <see cref="Tls"/>.</summary>
+    [ConfigurationKeyName("TLS_CERT"), Setting("Certificate file (PEM or PKCS#12 .pfx) for HTTPS on the API port, with HSTS and redirection to HTTPS (default: plain HTTP)")]
+    public string TlsCert { get; set; } = "";
+
+    [ConfigurationKeyName("TLS_KEY"), Setting("Private key file (PEM) of --tls-cert when the certificate file does not hold it")]
+    public string TlsKey { get; set; } = "";
+
+    [ConfigurationKeyName("TLS_CERT_PASSWORD_FILE"), Setting("File holding the password of a PKCS#12 --tls-cert or of an encrypted PEM key")]
+    public string TlsCertPasswordFile { get; set; } = "";
 }
 
 /// <summary>Empty, or an absolute http:// or https:// URL without a query or fragment.</summary>

@@ -25,6 +25,8 @@ public static class WebPipeline
             {
                 kestrel.Limits.MaxRequestBodySize = web.Value.MaxRequestBodyBytes;
                 SetClientLimits(kestrel.Limits);
+                kestrel.AddServerHeader = false; // no banner naming the server to whoever probes
+                Tls.Configure(kestrel, web.Value);
             });
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<StartupGate>();
@@ -40,6 +42,8 @@ public static class WebPipeline
         services.Configure<BrotliCompressionProviderOptions>(options => options.Level = CompressionLevel.Fastest);
         services.Configure<GzipCompressionProviderOptions>(options => options.Level = CompressionLevel.Fastest);
         services.AddUploadLimit();
+        services.AddRateLimits();
+        services.AddTls();
         services.AddCors();
         services.AddOptions<CorsOptions>().Configure<IOptions<WebOptions>>((cors, web) =>
         {
@@ -139,6 +143,8 @@ public static class WebPipeline
     public static WebApplication UseAnalyzerWeb(this WebApplication app)
     {
         app.Use(ShutdownDrain.CloseConnectionsWhenStopping(app.Lifetime, app.Services.GetRequiredService<ShutdownDrain>()));
+        app.UseSecurityHeaders();
+        app.UseTls();
         app.UseRequestLogging();
         app.UseResponseCompression();
         app.UseExceptionHandler();
@@ -148,7 +154,6 @@ public static class WebPipeline
         app.Use(RejectTrailingSlash);
         app.UseCors();
         app.Use(AnswerOptionsWithAllow);
-        app.UseRateLimiter();
         return app;
     }
 
