@@ -1,3 +1,4 @@
+using Analyzer.Web;
 using Confluent.Kafka;
 using Microsoft.Extensions.Options;
 
@@ -12,7 +13,8 @@ namespace Analyzer.Events;
 /// again: at least once, never lost, deduplicated by id (README "Events").
 /// </summary>
 public sealed partial class KafkaRelay(
-    OutboxStore outbox, RelayLeadership leadership, RelayLag lag, IOptions<EventsOptions> options, ILogger<KafkaRelay> logger) : BackgroundService
+    OutboxStore outbox, RelayLeadership leadership, RelayLag lag, IOptions<EventsOptions> options, StartupGate gate,
+    ILogger<KafkaRelay> logger) : BackgroundService
 {
     /// <summary>Events per batch (per Kafka transaction).</summary>
     public const int BatchSize = 5000;
@@ -27,7 +29,14 @@ public sealed partial class KafkaRelay(
         {
             return; // no Kafka: the outbox is read through GET /events only
         }
-        await Task.Yield();
+        try
+        {
+            await gate.WhenOpenAsync(stoppingToken); // not before the database is reached and migrated
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return; // stopped before it could start
+        }
         KafkaNative.Load();
         LogNativeLibrary(KafkaNative.Loaded, Library.VersionString);
         var backoff = TimeSpan.FromMilliseconds(250);

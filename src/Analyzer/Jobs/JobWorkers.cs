@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Globalization;
 using Analyzer.Storage;
+using Analyzer.Web;
 using Microsoft.Extensions.Options;
 
 namespace Analyzer.Jobs;
@@ -14,7 +15,7 @@ namespace Analyzer.Jobs;
 /// </summary>
 public sealed class JobWorkers(
     JobStore store, JobReplay replay, RunningJobs running, Database database, IOptions<JobsOptions> options, TimeProvider time,
-    ILogger<JobWorkers> logger) : BackgroundService
+    StartupGate gate, ILogger<JobWorkers> logger) : BackgroundService
 {
     /// <summary>How often idle workers look for jobs queued by other replicas, and running jobs report.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
@@ -25,14 +26,23 @@ public sealed class JobWorkers(
 
     private TimeSpan Lease => TimeSpan.FromSeconds(options.Value.JobLeaseSeconds);
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var count = options.Value.Workers;
-        if (count > 0)
+        if (count <= 0)
         {
-            logger.LogInformation("{Count} job workers as {Worker}", count, worker);
+            return;
         }
-        return Task.WhenAll(Enumerable.Range(0, count).Select(_ => Task.Run(() => WorkAsync(stoppingToken), CancellationToken.None)));
+        try
+        {
+            await gate.WhenOpenAsync(stoppingToken); // not before the database is reached and migrated
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return; // stopped before it could start
+        }
+        logger.LogInformation("{Count} job workers as {Worker}", count, worker);
+        await Task.WhenAll(Enumerable.Range(0, count).Select(_ => Task.Run(() => WorkAsync(stoppingToken), CancellationToken.None)));
     }
 
     private async Task WorkAsync(CancellationToken stoppingToken)

@@ -18,6 +18,9 @@ public sealed class StartupGate
 
     public void Open() => opened.TrySetResult();
 
+    /// <summary>Completes when the gate opens: background work (job workers, the Kafka relay) starts only then.</summary>
+    public Task WhenOpenAsync(CancellationToken cancellationToken) => opened.Task.WaitAsync(cancellationToken);
+
     /// <summary>True once the gate is open; waits up to <paramref name="wait"/> for it.</summary>
     public async Task<bool> WaitOpenAsync(TimeSpan wait, CancellationToken cancellationToken)
     {

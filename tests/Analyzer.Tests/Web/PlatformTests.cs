@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Net;
+using System.Text.Json;
 using Analyzer.Tests.Infrastructure;
 using static Analyzer.Tests.Infrastructure.Citizens;
 
@@ -86,13 +87,25 @@ public abstract class PlatformTests<TApp>(TApp app) : IClassFixture<TApp> where 
     [BackendTheory]
     [InlineData("/health")]
     [InlineData("/health/live")]
-    [InlineData("/health/ready")]
     public async Task Health_endpoints_answer_200_json(string path)
     {
         using var response = await client.GetAsync(path);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal("""{"status":"ok"}""", await response.Content.ReadAsStringAsync());
+    }
+
+    [BackendFact]
+    public async Task Readiness_answers_200_json_with_the_outbox_lag_in_its_details()
+    {
+        using var response = await client.GetAsync("/health/ready");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("ok", json.RootElement.GetProperty("status").GetString());
+        var events = json.RootElement.GetProperty("details").GetProperty("events");
+        Assert.False(events.GetProperty("kafka_relay").GetBoolean());
+        Assert.True(events.GetProperty("unpublished").GetInt64() >= 0);
     }
 
     [BackendTheory]
