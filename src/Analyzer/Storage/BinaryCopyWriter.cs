@@ -136,15 +136,25 @@ public sealed class BinaryCopyWriter : IRowWriter, IAsyncDisposable
 
     /// <summary>
     /// Ends the COPY: after <see cref="CompleteAsync"/> its rows belong to the transaction; otherwise (an
-    /// exception while writing rows) the COPY is cancelled, so that the original exception is the one seen.
+    /// exception while writing rows) the COPY is cancelled, so that the original exception is the one seen. A COPY
+    /// that the server already ended (the connection was cut: a restart, an outage) has nothing left to cancel or
+    /// close, and saying so again would hide that original exception behind an ObjectDisposedException (a 500
+    /// instead of the 503 the outage deserves).
     /// </summary>
     public async ValueTask DisposeAsync()
     {
-        if (!completed)
+        try
         {
-            await copy.CancelAsync();
+            if (!completed)
+            {
+                await copy.CancelAsync();
+            }
+            await copy.DisposeAsync();
         }
-        await copy.DisposeAsync();
+        catch (Exception e) when (!completed && e is ObjectDisposedException or NpgsqlException)
+        {
+            // The COPY already ended with the connection: the exception that ended it is on its way up.
+        }
     }
 
     private void Int16(short value)

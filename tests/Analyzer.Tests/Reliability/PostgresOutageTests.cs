@@ -49,6 +49,12 @@ public sealed class PostgresOutageTests(ITestOutputHelper output) : IPostgresTes
         output.WriteLine($"{all.Count} answers; during the restart ({Stopwatch.GetElapsedTime(restartStarted, backAt).TotalSeconds:0.0} s): "
             + string.Join(", ", all.Where(a => a.SentAt >= restartStarted && a.SentAt <= backAt).GroupBy(a => a.Status).Select(g => $"{g.Count()} × {g.Key}")));
         Assert.DoesNotContain(all, a => a.Status is -1);
+        if (all.Any(a => a.Status == 500))
+        {
+            // What the service logged about it: the request id of the answer leads to the exception.
+            var log = await server.Process.TerminateAsync();
+            output.WriteLine(string.Join('\n', log.OutputLines.Concat(log.ErrorLines).Where(line => line.Contains("\"LogLevel\":\"Error\"", StringComparison.Ordinal))));
+        }
         Assert.All(all.Where(a => a.Status >= 500), a =>
         {
             Assert.True(a.Status == 503 && a.ContentType == "application/problem+json" && a.RetryAfter, $"{a.Request}: {a.Status} {a.ContentType} {a.Body}");
