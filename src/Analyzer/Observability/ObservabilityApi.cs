@@ -28,6 +28,9 @@ public static class ObservabilityApi
     /// <summary>The span attribute that carries the request id (<c>X-Request-Id</c>), so that a trace finds the request's log lines.</summary>
     public const string RequestIdAttribute = "request_id";
 
+    /// <summary>Series of the request duration histogram kept at most (about 60 routes × 9 methods × 20 status codes, with room).</summary>
+    private const int RequestSeriesLimit = 20_000;
+
     public static IServiceCollection AddAnalyzerObservability(this IServiceCollection services)
     {
         services.AddSettings<ObservabilityOptions>();
@@ -37,6 +40,11 @@ public static class ObservabilityApi
                 serviceVersion: typeof(ObservabilityApi).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion))
             .WithMetrics(metrics => metrics
                 .AddAspNetCoreInstrumentation()
+                // One series per route × method × status code: a client that tries every status (a fuzzer, a scanner) can
+                // pass OpenTelemetry's default limit of 2,000, after which new series (a route's first 200) go uncounted.
+                // And every provider in a process listens to every host's "Microsoft.AspNetCore.Hosting" meter (the tests
+                // run many hosts in one process).
+                .AddView("http.server.request.duration", new MetricStreamConfiguration { CardinalityLimit = RequestSeriesLimit })
                 .AddRuntimeInstrumentation()
                 .AddNpgsqlInstrumentation()
                 .AddMeter(AnalyzerMetrics.MeterName)
