@@ -55,6 +55,30 @@ public static class Outbox
         await reader.ReadAsync(cancellationToken);
         return reader.GetInt64(0);
     }
+
+    /// <summary>
+    /// Adds the event's insert to <paramref name="command"/>, a command of <paramref name="session"/> that the caller
+    /// is building and runs itself: the event travels in the same round trip as the change (a PATCH's or a POST's
+    /// last write), which is what keeps the outbox's cost on them within the benchmarks' 5 %. The parameters are
+    /// named <c>@outbox_*</c>; <paramref name="sql"/> is empty or ends with a complete statement.
+    /// </summary>
+    public static void AppendTo(DbSession session, DbCommand command, System.Text.StringBuilder sql, EventDraft draft)
+    {
+        var separator = sql.Length > 0 ? "; " : "";
+        if (command.Connection is NpgsqlConnection)
+        {
+            sql.Append($"{separator}SELECT pg_advisory_xact_lock({LockKey})");
+            separator = "; ";
+        }
+        sql.Append(separator + "INSERT INTO outbox_events (type, subject, entity_key, data, occurred_at)"
+            + " VALUES (@outbox_type, @outbox_subject, @outbox_entity_key, @outbox_data, @outbox_occurred_at)");
+        command.AddParameter("@outbox_type", draft.Type);
+        command.AddParameter("@outbox_subject", draft.Subject);
+        command.AddParameter("@outbox_entity_key", draft.Key);
+        command.AddParameter("@outbox_data", draft.Data);
+        command.AddParameter("@outbox_occurred_at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        session.AfterCommit(OutboxSignal.Notify);
+    }
 }
 
 /// <summary>

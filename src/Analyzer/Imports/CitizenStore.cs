@@ -62,14 +62,19 @@ public sealed class CitizenStore(Database database, AnalyzerMetrics metrics)
         {
             return null; // disposing the session rolls back
         }
-        if (body.UsesFriendsOrChannels)
+        await using (var finish = session.Command(""))
         {
-            await using var shape = session.Command("UPDATE imports SET has_friends_and_channels = @yes WHERE import_id = @import_id");
-            shape.AddParameter("@yes", database.Dialect.ToParameter(true));
-            shape.AddParameter("@import_id", importId);
-            await shape.ExecuteNonQueryAsync(cancellationToken);
+            var sql = new System.Text.StringBuilder();
+            if (body.UsesFriendsOrChannels)
+            {
+                sql.Append("UPDATE imports SET has_friends_and_channels = @yes WHERE import_id = @import_id");
+                finish.AddParameter("@yes", database.Dialect.ToParameter(true));
+                finish.AddParameter("@import_id", importId);
+            }
+            Outbox.AppendTo(session, finish, sql, EventTypes.ForImportCreated(importId, citizens));
+            finish.CommandText = sql.ToString();
+            await finish.ExecuteNonQueryAsync(cancellationToken);
         }
-        await Outbox.AppendAsync(session, EventTypes.ForImportCreated(importId, citizens), cancellationToken);
         await session.CommitAsync(cancellationToken);
         metrics.ImportStored(citizens);
         return importId;
@@ -201,10 +206,10 @@ public sealed class CitizenStore(Database database, AnalyzerMetrics metrics)
         {
             write.AddParameter("@yes", dialect.ToParameter(true));
         }
+        var linked = LinksChanged(citizenId, current.Relatives, patch.Relatives).Union(LinksChanged(citizenId, current.Friends ?? [], patch.Friends)).Order().ToArray();
+        Outbox.AppendTo(session, write, sql, EventTypes.ForCitizenUpdated(importId, citizenId, linked));
         write.CommandText = sql.ToString();
         await write.ExecuteNonQueryAsync(cancellationToken);
-        var linked = LinksChanged(citizenId, current.Relatives, patch.Relatives).Union(LinksChanged(citizenId, current.Friends ?? [], patch.Friends)).Order().ToArray();
-        await Outbox.AppendAsync(session, EventTypes.ForCitizenUpdated(importId, citizenId, linked), cancellationToken);
         await session.CommitAsync(cancellationToken);
 
         var updated = patch.ApplyTo(current);
