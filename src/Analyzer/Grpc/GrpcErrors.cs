@@ -40,8 +40,9 @@ public static class GrpcErrors
 }
 
 /// <summary>
-/// A database that cannot be reached or is busy is UNAVAILABLE, as it is a 503 in REST (<see cref="Unavailable"/> tells
-/// which failures those are); anything else stays an error of the handler (UNKNOWN, logged by gRPC with the request id).
+/// A database that cannot be reached or is busy is UNAVAILABLE, as it is a 503 in REST, and a full disk is
+/// RESOURCE_EXHAUSTED, as it is a 507 (<see cref="Unavailable"/> tells which failures those are); anything else stays an
+/// error of the handler (UNKNOWN, logged by gRPC with the request id).
 /// </summary>
 public sealed class UnavailableInterceptor : Interceptor
 {
@@ -52,9 +53,9 @@ public sealed class UnavailableInterceptor : Interceptor
         {
             return await continuation(request, context);
         }
-        catch (Exception e) when (e is not RpcException && Unavailable.IsUnavailable(e))
+        catch (Exception e) when (ToStatus(e) is { } status)
         {
-            throw ToUnavailable(e);
+            throw status;
         }
     }
 
@@ -65,9 +66,9 @@ public sealed class UnavailableInterceptor : Interceptor
         {
             return await continuation(requestStream, context);
         }
-        catch (Exception e) when (e is not RpcException && Unavailable.IsUnavailable(e))
+        catch (Exception e) when (ToStatus(e) is { } status)
         {
-            throw ToUnavailable(e);
+            throw status;
         }
     }
 
@@ -78,16 +79,22 @@ public sealed class UnavailableInterceptor : Interceptor
         {
             await continuation(request, responseStream, context);
         }
-        catch (Exception e) when (e is not RpcException && Unavailable.IsUnavailable(e))
+        catch (Exception e) when (ToStatus(e) is { } status)
         {
-            throw ToUnavailable(e);
+            throw status;
         }
     }
 
     /// <summary>REST's <c>Retry-After</c> as gRPC says it: the pushback a client's retry policy waits for.</summary>
     public const string RetryPushbackTrailer = "grpc-retry-pushback-ms";
 
-    private static RpcException ToUnavailable(Exception e) =>
-        new(new global::Grpc.Core.Status(StatusCode.Unavailable, Unavailable.Detail, e),
-            new Metadata { { RetryPushbackTrailer, (Unavailable.RetryAfterSeconds * 1000).ToString(System.Globalization.CultureInfo.InvariantCulture) } });
+    /// <summary>The status of an expected failure of the storage, or null for any other exception.</summary>
+    internal static RpcException? ToStatus(Exception e) => e switch
+    {
+        RpcException => null,
+        _ when Unavailable.IsStorageFull(e) => new(new global::Grpc.Core.Status(StatusCode.ResourceExhausted, Unavailable.FullDetail, e)),
+        _ when Unavailable.IsUnavailable(e) => new(new global::Grpc.Core.Status(StatusCode.Unavailable, Unavailable.Detail, e),
+            new Metadata { { RetryPushbackTrailer, (Unavailable.RetryAfterSeconds * 1000).ToString(System.Globalization.CultureInfo.InvariantCulture) } }),
+        _ => null,
+    };
 }
