@@ -10,6 +10,7 @@ namespace Analyzer.Tests.Deploy;
 /// The single-file release (Properties/PublishProfiles/single-file.pubxml), published by the test and run: it serves
 /// /health, its own health probe (the image's HEALTHCHECK) passes, and --version names the commit. ReadyToRun is
 /// turned off here to keep CI minutes down (it changes how fast the code starts, not what it does); release.sh keeps it.
+/// It also relays to Kafka (librdkafka's mock cluster): the native library, extracted from the bundle, loads.
 /// </summary>
 public sealed class SingleFileTests(ITestOutputHelper output) : IDisposable
 {
@@ -18,7 +19,7 @@ public sealed class SingleFileTests(ITestOutputHelper output) : IDisposable
     public void Dispose() => directory.Delete(recursive: true);
 
     [Fact]
-    public async Task The_single_file_executable_serves_health_and_names_its_commit()
+    public async Task The_single_file_executable_serves_health_names_its_commit_and_relays_to_kafka()
     {
         var publish = Path.Combine(directory.FullName, "publish");
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
@@ -41,12 +42,18 @@ public sealed class SingleFileTests(ITestOutputHelper output) : IDisposable
         var commit = await DeployFiles.RunAsync("git", ["rev-parse", "HEAD"]);
         Assert.Equal($"1.0.0+{(commit.ExitCode == 0 ? commit.Output.Trim() : "unknown")}", version.Output.Trim());
 
+        using var kafka = new MockKafkaCluster();
+        kafka.CreateTopic("analyzer.events");
         var port = AnalyzerProcess.FreePort().ToString(CultureInfo.InvariantCulture);
         var data = Path.Combine(directory.FullName, "data");
         var started = Stopwatch.StartNew();
         using var serve = Process.Start(new ProcessStartInfo(executable)
         {
-            ArgumentList = { "--api-address", "127.0.0.1", "--api-port", port, "--db", "sqlite://" + data + "/analyzer.db", "--log-level", "Warning" },
+            ArgumentList =
+            {
+                "--api-address", "127.0.0.1", "--api-port", port, "--db", "sqlite://" + data + "/analyzer.db", "--log-level", "Warning",
+                "--kafka-bootstrap-servers", kafka.BootstrapServers,
+            },
             Environment = { ["DOTNET_BUNDLE_EXTRACT_BASE_DIR"] = environment["DOTNET_BUNDLE_EXTRACT_BASE_DIR"] },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -73,6 +80,13 @@ public sealed class SingleFileTests(ITestOutputHelper output) : IDisposable
             var probe = await DeployFiles.RunAsync(executable, ["health", "--api-port", port], environment: environment);
             Assert.True(probe.ExitCode == 0, probe.Error);
             Assert.Equal($"http://127.0.0.1:{port}/health/live: 200", probe.Output.Trim());
+
+            using var import = new StringContent(
+                """{"citizens":[{"citizen_id":1,"town":"T","street":"S","building":"B","apartment":1,"name":"N","birth_date":"01.02.1990","gender":"male","relatives":[]}]}""",
+                System.Text.Encoding.UTF8, "application/json");
+            Assert.Equal(HttpStatusCode.Created, (await client.PostAsync(new Uri("/imports", UriKind.Relative), import)).StatusCode);
+            var consumed = Events.KafkaTopic.ReadUntil(kafka.BootstrapServers, "analyzer.events", ids => ids.Count >= 1, TimeSpan.FromSeconds(60));
+            Assert.Contains(consumed, e => e.Body.GetProperty("type").GetString() == "import.created");
         }
         finally
         {
