@@ -73,7 +73,21 @@ public sealed class RelayLeadership(Database database) : IAsyncDisposable
         if (held is { } session)
         {
             held = null;
-            await session.DisposeAsync(); // closing the connection (or its reset in the pool) releases the lock
+            try
+            {
+                // Pooled connections are not reset (DatabaseUrl: No Reset On Close), so the lock is released here; a
+                // connection that is already lost released it with its server session.
+                await using var unlock = session.Command($"SELECT pg_advisory_unlock({LockKey})");
+                await unlock.ExecuteScalarAsync();
+            }
+            catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException)
+            {
+                // lost with its connection: nothing is held any more
+            }
+            finally
+            {
+                await session.DisposeAsync();
+            }
         }
     }
 

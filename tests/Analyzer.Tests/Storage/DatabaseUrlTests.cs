@@ -36,6 +36,13 @@ public sealed class DatabaseUrlTests
     }
 
     [Fact]
+    public void Pooled_postgresql_connections_are_not_reset_unless_the_url_says_so()
+    {
+        Assert.True(Postgres("postgresql://analyzer@db/analytics").NoResetOnClose);
+        Assert.False(Postgres("postgresql://analyzer@db/analytics?No%20Reset%20On%20Close=false").NoResetOnClose);
+    }
+
+    [Fact]
     public void Postgres_scheme_is_the_same()
     {
         var builder = Postgres("postgres://analyzer:secret@localhost:5433/analyzer");
