@@ -102,17 +102,17 @@ namespace Analyzer.Bench
 
             public Option<string?> ServerDll { get; } = ServerDllOption();
 
-            public Option<string> ServerLogLevel { get; } = new("--server-log-level") { Description = "With --start: the service's --log-level", DefaultValueFactory = _ => "Warning" };
+            public Option<string> ServerLogLevel { get; } = new("--server-log-level") { Description = "With a service started here: its --log-level", DefaultValueFactory = _ => "Warning" };
 
             public Option<long> MaxBodyBytes { get; } = new("--max-request-body-bytes")
             {
-                Description = "With --start: the service's --max-request-body-bytes and --max-upload-bytes",
+                Description = "With a service started here: its --max-request-body-bytes and --max-upload-bytes",
                 DefaultValueFactory = _ => 1L << 30,
             };
 
             public Option<string?> Postgis { get; } = new Option<string?>("--postgis")
             {
-                Description = "With --start postgres: the service's --postgis (auto: PostGIS when installed; off: the bounding-box and haversine fallback)",
+                Description = "With a service started here on PostgreSQL: its --postgis (auto: PostGIS when installed; off: the bounding-box and haversine fallback)",
             }.AcceptOnlyFromAmong("auto", "off");
 
             public void AddTo(Command command)
