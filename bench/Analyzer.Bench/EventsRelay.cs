@@ -12,13 +12,18 @@ namespace Analyzer.Bench;
 /// </summary>
 public static class EventsRelay
 {
-    public static async Task<int> RunAsync(string? serverDll, int events, int rounds, TextWriter output, CancellationToken cancellationToken)
+    /// <summary>The mock cluster with the service's topic; the service is started with <c>--kafka-bootstrap-servers</c> pointing at it.</summary>
+    public static MockKafkaCluster StartCluster()
     {
-        using var kafka = new MockKafkaCluster();
+        var kafka = new MockKafkaCluster();
         kafka.CreateTopic("analyzer.events");
-        await using var target = await Target.StartAsync("postgres", serverDll, 1L << 30, "Warning", output, cancellationToken,
-            ["--kafka-bootstrap-servers", kafka.BootstrapServers]);
-        var postgres = target.Postgres!;
+        return kafka;
+    }
+
+    /// <param name="target">The service on PostgreSQL, relaying to the cluster of <see cref="StartCluster"/>.</param>
+    public static async Task<int> RunAsync(Target target, int events, int rounds, TextWriter output, CancellationToken cancellationToken)
+    {
+        var postgres = target.Postgres ?? throw new BenchException("events needs the service started here on PostgreSQL");
         var rates = new List<double>();
         for (var round = 1; round <= rounds; round++)
         {

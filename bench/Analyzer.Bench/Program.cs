@@ -48,9 +48,31 @@ namespace Analyzer.Bench
             EventsCommand(),
         };
 
-        /// <summary>--base-url or --start, and what goes with them.</summary>
+        /// <summary>
+        /// --base-url or --start, and what goes with them; or, for a verb that always starts the service, the back end
+        /// from the verb's own option (<see cref="Started"/>) and the options of the service it starts.
+        /// </summary>
         private sealed class TargetOptions
         {
+            private readonly Option<string>? backendOption;
+            private readonly string? fixedBackend;
+
+            public TargetOptions()
+            {
+            }
+
+            private TargetOptions(Option<string>? backend, string? fixedBackend, long maxBodyBytes)
+            {
+                (backendOption, this.fixedBackend) = (backend, fixedBackend);
+                MaxBodyBytes.DefaultValueFactory = _ => maxBodyBytes;
+            }
+
+            /// <summary>Always starts the service: on the back end of <paramref name="backend"/> (an option of the verb) or <paramref name="fixedBackend"/>.</summary>
+            public static TargetOptions Started(Option<string>? backend = null, string? fixedBackend = null, long maxBodyBytes = 1L << 30) =>
+                new(backend, fixedBackend, maxBodyBytes);
+
+            private bool StartsAlways => backendOption is not null || fixedBackend is not null;
+
             public Option<Uri?> BaseUrl { get; } = new("--base-url")
             {
                 Description = "The service to measure (only this URL is ever called), e.g. http://127.0.0.1:8080",
@@ -78,31 +100,42 @@ namespace Analyzer.Bench
 
             public Option<int?> ServerPid { get; } = new("--server-pid") { Description = "With --base-url: the pid of that server on this machine, for its memory and CPU" };
 
-            public Option<string?> ServerDll { get; } = new("--server-dll") { Description = "With --start: the analyzer.dll to run (default: src/Analyzer/bin/Release/net10.0/analyzer.dll, built if missing)" };
+            public Option<string?> ServerDll { get; } = ServerDllOption();
 
-            public Option<string> ServerLogLevel { get; } = new("--server-log-level") { Description = "With --start: the service's --log-level", DefaultValueFactory = _ => "Warning" };
+            public Option<string> ServerLogLevel { get; } = new("--server-log-level") { Description = "With a service started here: its --log-level", DefaultValueFactory = _ => "Warning" };
 
             public Option<long> MaxBodyBytes { get; } = new("--max-request-body-bytes")
             {
-                Description = "With --start: the service's --max-request-body-bytes and --max-upload-bytes",
+                Description = "With a service started here: its --max-request-body-bytes and --max-upload-bytes",
                 DefaultValueFactory = _ => 1L << 30,
             };
 
             public Option<string?> Postgis { get; } = new Option<string?>("--postgis")
             {
-                Description = "With --start postgres: the service's --postgis (auto: PostGIS when installed; off: the bounding-box and haversine fallback)",
+                Description = "With a service started here on PostgreSQL: its --postgis (auto: PostGIS when installed; off: the bounding-box and haversine fallback)",
             }.AcceptOnlyFromAmong("auto", "off");
 
             public void AddTo(Command command)
             {
                 command.Options.Add(Postgis);
-                command.Options.Add(BaseUrl);
-                command.Options.Add(Start);
-                command.Options.Add(ServerPid);
-                command.Options.Add(GrpcUrl);
+                if (backendOption is not null)
+                {
+                    command.Options.Add(backendOption);
+                }
+                if (!StartsAlways)
+                {
+                    command.Options.Add(BaseUrl);
+                    command.Options.Add(Start);
+                    command.Options.Add(ServerPid);
+                    command.Options.Add(GrpcUrl);
+                }
                 command.Options.Add(ServerDll);
                 command.Options.Add(ServerLogLevel);
                 command.Options.Add(MaxBodyBytes);
+                if (StartsAlways)
+                {
+                    return;
+                }
                 command.Validators.Add(result =>
                 {
                     var hasUrl = result.GetValue(BaseUrl) is not null;
@@ -118,12 +151,38 @@ namespace Analyzer.Bench
                 });
             }
 
-            public async Task<Target> OpenAsync(ParseResult parse, CancellationToken cancellationToken) =>
-                parse.GetValue(Start) is { } backend
-                    ? await Target.StartAsync(backend, parse.GetValue(ServerDll), parse.GetValue(MaxBodyBytes), parse.GetValue(ServerLogLevel)!, Console.Out, cancellationToken,
-                        parse.GetValue(Postgis) is { } postgis ? ["--postgis", postgis] : null)
-                    : Target.External(parse.GetValue(BaseUrl)!, parse.GetValue(ServerPid), Console.Out, parse.GetValue(GrpcUrl));
+            /// <param name="serviceArguments">More options for a service started here (e.g. the Kafka relay's).</param>
+            public async Task<Target> OpenAsync(ParseResult parse, IReadOnlyList<string>? serviceArguments, CancellationToken cancellationToken)
+            {
+                var backend = fixedBackend ?? (backendOption is not null ? parse.GetValue(backendOption) : parse.GetValue(Start));
+                if (backend is null)
+                {
+                    return Target.External(parse.GetValue(BaseUrl)!, parse.GetValue(ServerPid), Console.Out, parse.GetValue(GrpcUrl));
+                }
+                string[] postgis = parse.GetValue(Postgis) is { } mode ? ["--postgis", mode] : [];
+                return await Target.StartAsync(backend, parse.GetValue(ServerDll), parse.GetValue(MaxBodyBytes), parse.GetValue(ServerLogLevel)!, Console.Out,
+                    cancellationToken, [.. postgis, .. serviceArguments ?? []]);
+            }
         }
+
+        /// <summary>
+        /// --server-dll: made absolute against the current directory (the service runs in a directory of its own), and
+        /// refused with a one-line error when the file does not exist.
+        /// </summary>
+        private static Option<string?> ServerDllOption() => new("--server-dll")
+        {
+            Description = "With a service started here: the analyzer.dll to run (default: src/Analyzer/bin/Release/net10.0/analyzer.dll, built if missing)",
+            CustomParser = result =>
+            {
+                var text = result.Tokens[0].Value;
+                var path = Path.GetFullPath(text);
+                if (!File.Exists(path))
+                {
+                    result.AddError($"--server-dll: {path} does not exist");
+                }
+                return path;
+            },
+        };
 
         private static Command WorkflowCommand()
         {
@@ -155,13 +214,13 @@ namespace Analyzer.Bench
             var backend = new Option<string>("--backend") { Description = "sqlite, or postgres with a throwaway cluster", DefaultValueFactory = _ => "sqlite" }
                 .AcceptOnlyFromAmong("sqlite", "postgres");
             var seed = new Option<int>("--seed") { Description = "Seed of the kill delays and generated data", DefaultValueFactory = _ => 1 };
-            var serverDll = new Option<string?>("--server-dll") { Description = "The analyzer.dll to run (default: src/Analyzer/bin/Release/net10.0/analyzer.dll, built if missing)" };
+            var serverDll = ServerDllOption();
             var command = new Command("kill-trials", "kill -9 the service mid-write, restart it and check the database by SQL after each trial (see docs/reliability.md)")
             {
                 trials, backend, seed, serverDll,
             };
-            command.SetAction((parse, cancellationToken) => KillTrialsRun.RunAsync(parse.GetValue(backend)!, parse.GetValue(trials), parse.GetValue(seed),
-                parse.GetValue(serverDll), Console.Out, cancellationToken));
+            command.SetAction((parse, cancellationToken) => GuardAsync(() => KillTrialsRun.RunAsync(parse.GetValue(backend)!, parse.GetValue(trials), parse.GetValue(seed),
+                parse.GetValue(serverDll), Console.Out, cancellationToken), cancellationToken));
             return command;
         }
 
@@ -324,24 +383,18 @@ namespace Analyzer.Bench
             var cases = Positive("--cases", "Fuzz cases to send", 1_000_000);
             var seed = new Option<ulong>("--seed") { Description = "Seed of the first chunk of cases (the test suite's is 20261201)", DefaultValueFactory = _ => 20261201 };
             var start = new Option<string>("--start") { Description = "The back end of the service started here", DefaultValueFactory = _ => "sqlite" }.AcceptOnlyFromAmong("sqlite", "postgres");
-            var serverDll = new Option<string?>("--server-dll") { Description = "The analyzer.dll to run (default: the Release build, built if missing)" };
+            var target = TargetOptions.Started(start, maxBodyBytes: 128L * 1024 * 1024);
             var command = new Command("fuzz", "Send the test suite's fuzz cases (mutated bodies, CSVs, query strings, headers, tokens) to a service started here; "
                 + "fails on any 5xx, any 4xx that is not problem+json or that changed the database")
             {
-                cases, seed, start, serverDll,
+                cases, seed,
             };
+            target.AddTo(command);
             command.SetAction(async (parse, cancellationToken) =>
             {
-                try
-                {
-                    return await Fuzz.RunAsync(new Fuzz.Options(parse.GetValue(cases), parse.GetValue(seed), parse.GetValue(start)!, parse.GetValue(serverDll)),
-                        Console.Out, cancellationToken);
-                }
-                catch (BenchException e)
-                {
-                    await Console.Error.WriteLineAsync($"analyzer-bench: {e.Message}");
-                    return ExitCodes.Usage;
-                }
+                using var keys = new FuzzKeys();
+                return await RunAsync(target, parse, cancellationToken, t => Fuzz.RunAsync(t, keys, parse.GetValue(cases), parse.GetValue(seed), Console.Out, cancellationToken),
+                    keys.ServiceArguments);
             });
             return command;
         }
@@ -364,37 +417,17 @@ namespace Analyzer.Bench
             var seed = new Option<long>("--seed") { Description = "Seed of the generated imports (round r uses seed + r)", DefaultValueFactory = _ => 1 };
             var warmup = NonNegative("--warmup", "Workflows before the soak starts (the first checks the answers' shape)", 10);
             var sampleSeconds = Positive("--sample-seconds", "Seconds between samples of the server's RSS and PostgreSQL's connections", 5);
-            var serverDll = new Option<string?>("--server-dll") { Description = "The analyzer.dll to run (default: src/Analyzer/bin/Release/net10.0/analyzer.dll, built if missing)" };
-            var serverLogLevel = new Option<string>("--server-log-level") { Description = "The service's --log-level", DefaultValueFactory = _ => "Warning" };
+            var target = TargetOptions.Started(backend);
             var command = new Command("soak", "Clients run the workflow (and delete its import) for minutes against a service started here: errors (must be 0), "
                 + "the server's RSS and its slope, PostgreSQL's connections")
             {
-                minutes, clients, backend, citizens, relations, seed, warmup, sampleSeconds, serverDll, serverLogLevel,
+                minutes, clients, citizens, relations, seed, warmup, sampleSeconds,
             };
-            command.SetAction(async (parse, cancellationToken) =>
-            {
-                try
-                {
-                    var target = await Target.StartAsync(parse.GetValue(backend)!, parse.GetValue(serverDll), 1L << 30, parse.GetValue(serverLogLevel)!,
-                        Console.Out, cancellationToken);
-                    await using (target)
-                    {
-                        return await Soak.RunAsync(target, new SoakOptions(TimeSpan.FromMinutes(parse.GetValue(minutes)), parse.GetValue(clients),
-                            parse.GetValue(citizens), parse.GetValue(relations), parse.GetValue(seed), parse.GetValue(warmup),
-                            TimeSpan.FromSeconds(parse.GetValue(sampleSeconds))), Console.Out, cancellationToken);
-                    }
-                }
-                catch (BenchException e)
-                {
-                    Console.Error.WriteLine($"analyzer-bench: {e.Message}");
-                    return ExitCodes.Usage;
-                }
-                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-                {
-                    Console.Error.WriteLine("analyzer-bench: interrupted");
-                    return 130;
-                }
-            });
+            target.AddTo(command);
+            command.SetAction((parse, cancellationToken) => RunAsync(target, parse, cancellationToken, t => Soak.RunAsync(t,
+                new SoakOptions(TimeSpan.FromMinutes(parse.GetValue(minutes)), parse.GetValue(clients), parse.GetValue(citizens), parse.GetValue(relations),
+                    parse.GetValue(seed), parse.GetValue(warmup), TimeSpan.FromSeconds(parse.GetValue(sampleSeconds))),
+                Console.Out, cancellationToken)));
             return command;
         }
 
@@ -402,22 +435,17 @@ namespace Analyzer.Bench
         {
             var events = Positive("--events", "Events written into the outbox per round", 200_000);
             var rounds = Positive("--rounds", "Rounds (the median is reported)", 3);
-            var serverDll = new Option<string?>("--server-dll") { Description = "The analyzer.dll to run (default: src/Analyzer/bin/Release/net10.0/analyzer.dll, built if missing)" };
+            var target = TargetOptions.Started(fixedBackend: "postgres");
             var command = new Command("events", "Events per second the Kafka relay publishes to a librdkafka mock cluster (the service on a throwaway PostgreSQL)")
             {
-                events, rounds, serverDll,
+                events, rounds,
             };
+            target.AddTo(command);
             command.SetAction(async (parse, cancellationToken) =>
             {
-                try
-                {
-                    return await EventsRelay.RunAsync(parse.GetValue(serverDll), parse.GetValue(events), parse.GetValue(rounds), Console.Out, cancellationToken);
-                }
-                catch (BenchException e)
-                {
-                    Console.Error.WriteLine($"analyzer-bench: {e.Message}");
-                    return ExitCodes.Usage;
-                }
+                using var kafka = EventsRelay.StartCluster();
+                return await RunAsync(target, parse, cancellationToken, t => EventsRelay.RunAsync(t, parse.GetValue(events), parse.GetValue(rounds), Console.Out, cancellationToken),
+                    ["--kafka-bootstrap-servers", kafka.BootstrapServers]);
             });
             return command;
         }
@@ -443,24 +471,33 @@ namespace Analyzer.Bench
             return command;
         }
 
-        private static async Task<int> RunAsync(TargetOptions options, ParseResult parse, CancellationToken cancellationToken, Func<Target, Task<int>> run)
-        {
-            try
+        /// <summary>Opens the target (starting the service with <paramref name="serviceArguments"/> when it starts one), runs the verb, stops the service.</summary>
+        private static Task<int> RunAsync(TargetOptions options, ParseResult parse, CancellationToken cancellationToken, Func<Target, Task<int>> run,
+            IReadOnlyList<string>? serviceArguments = null) =>
+            GuardAsync(async () =>
             {
-                var target = await options.OpenAsync(parse, cancellationToken);
+                var target = await options.OpenAsync(parse, serviceArguments, cancellationToken);
                 await using (target)
                 {
                     return await run(target);
                 }
+            }, cancellationToken);
+
+        /// <summary>A verb's run with the bench's answers to its expected failures: a one-line error (exit 2), or "interrupted" (130).</summary>
+        private static async Task<int> GuardAsync(Func<Task<int>> run, CancellationToken cancellationToken)
+        {
+            try
+            {
+                return await run();
             }
             catch (BenchException e)
             {
-                Console.Error.WriteLine($"analyzer-bench: {e.Message}");
+                await Console.Error.WriteLineAsync($"analyzer-bench: {e.Message}");
                 return ExitCodes.Usage;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                Console.Error.WriteLine("analyzer-bench: interrupted");
+                await Console.Error.WriteLineAsync("analyzer-bench: interrupted");
                 return 130;
             }
         }

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Analyzer.Auth;
 using Analyzer.Docs;
 using Analyzer.Imports;
+using Analyzer.Storage;
 using Analyzer.Web;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -28,6 +29,8 @@ public static class EventsApi
     {
         services.AddSettings<EventsOptions>();
         services.AddSingleton<OutboxStore>();
+        services.AddSingleton<IPurge, OutboxPurge>();
+        OutboxGauges.Register(services);
         services.AddSingleton<RelayLag>();
         services.AddSingleton<RelayLeadership>();
         services.AddHostedService<KafkaRelay>();
@@ -37,7 +40,8 @@ public static class EventsApi
 
     private static readonly ContractParameter[] FeedParameters =
     [
-        new("after", ParameterLocation.Query, "Keyset: only events with a greater id (the last id of the previous page; next holds the link). 0 or absent: from the first event.",
+        new("after", ParameterLocation.Query, "Keyset: only events with a greater id (the last id of the previous page; next holds the link). 0 or absent: from the oldest event kept. "
+            + "An id below the purge horizon (events older than --event-retention are deleted) is a 410.",
             () => Count(0, long.MaxValue, 0)),
         new("limit", ParameterLocation.Query, $"Events per page, 1–{MaxLimit}.", () => Count(1, MaxLimit, DefaultLimit)),
         new("wait", ParameterLocation.Query, $"Seconds to wait, 0–{MaxWaitSeconds}, when no event follows after: the answer comes as soon as one commits (or empty when the time is up).",
@@ -61,14 +65,17 @@ public static class EventsApi
             .WithDescription("The transactional outbox: each change (import.created, import.deleted, citizen.updated, dataset.created|replaced|appended|dropped, "
                 + "dataset.row.created|updated|deleted|restored) wrote its event in its own transaction. next is always the link to follow "
                 + "(after = the last id of this page, or the same after when the page is empty); with wait the request is held until an event commits. "
-                + "The same events go to Kafka when --kafka-bootstrap-servers is set.")
+                + "The same events go to Kafka when --kafka-bootstrap-servers is set. Events are kept --event-retention days (after their "
+                + "publication to Kafka when a relay is configured, else after they occurred); a client whose after lies below the purged ones "
+                + "gets a 410 problem whose purged_through is the last purged id and whose next starts after it: it has missed events and must resynchronise.")
             .DocumentsParameters(FeedParameters)
             .Produces<EventPage>(StatusCodes.Status200OK, JsonData.ContentType)
-            .ProducesValidationProblem();
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status410Gone);
         return group;
     }
 
-    private static async Task<Results<JsonHttpResult<EventPage>, ValidationProblem>> ReadFeed(
+    private static async Task<Results<JsonHttpResult<EventPage>, ValidationProblem, ProblemHttpResult>> ReadFeed(
         HttpRequest request, OutboxStore outbox, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
@@ -79,7 +86,12 @@ public static class EventsApi
         {
             return Problems.Invalid(errors, "Fix the query parameters listed in errors.");
         }
-        var events = await ReadOrWaitAsync(outbox, after, limit, TimeSpan.FromSeconds(wait), cancellationToken);
+        var read = await ReadOrWaitAsync(outbox, after, limit, TimeSpan.FromSeconds(wait), cancellationToken);
+        if (after > 0 && after < read.PurgedThrough)
+        {
+            return Purged(request, after, read.PurgedThrough);
+        }
+        var events = read.Events;
         var last = events.Count > 0 ? events[^1].Id : after;
         var page = new EventPage([.. events.Select(CloudEvent.From)], NextPage(request, last));
         return TypedResults.Json(page, EventsJsonContext.Default.EventPage, JsonData.ContentType);
@@ -89,23 +101,35 @@ public static class EventsApi
     /// The page after <paramref name="after"/>; when it is empty, waits up to <paramref name="wait"/> for this process's
     /// next commit of an event, looking again every <see cref="ReplicaPoll"/> for other replicas' (the client leaving ends it).
     /// </summary>
-    internal static async Task<IReadOnlyList<StoredEvent>> ReadOrWaitAsync(OutboxStore outbox, long after, int limit, TimeSpan wait, CancellationToken cancellationToken)
+    internal static async Task<OutboxPage> ReadOrWaitAsync(OutboxStore outbox, long after, int limit, TimeSpan wait, CancellationToken cancellationToken)
     {
         var deadline = DateTimeOffset.UtcNow + wait;
         while (true)
         {
             var signal = OutboxSignal.Next;
-            var events = await outbox.ReadAfterAsync(after, limit, cancellationToken);
+            var page = await outbox.ReadAfterAsync(after, limit, cancellationToken);
             var left = deadline - DateTimeOffset.UtcNow;
-            if (events.Count > 0 || left <= TimeSpan.Zero)
+            if (page.Events.Count > 0 || left <= TimeSpan.Zero || (after > 0 && after < page.PurgedThrough))
             {
-                return events;
+                return page;
             }
             var poll = Task.Delay(left < ReplicaPoll ? left : ReplicaPoll, cancellationToken);
             await Task.WhenAny(signal, poll);
             cancellationToken.ThrowIfCancellationRequested();
         }
     }
+
+    /// <summary>
+    /// 410: events after <paramref name="after"/> up to <paramref name="purgedThrough"/> were purged, so the client has
+    /// missed some. The problem's <c>purged_through</c> says how far, its <c>next</c> is the feed after them.
+    /// </summary>
+    private static ProblemHttpResult Purged(HttpRequest request, long after, long purgedThrough) =>
+        TypedResults.Problem(
+            detail: $"the events after {after.ToString(CultureInfo.InvariantCulture)} up to {purgedThrough.ToString(CultureInfo.InvariantCulture)} "
+                + "were purged (--event-retention); resynchronise from the resources, then follow next",
+            statusCode: StatusCodes.Status410Gone,
+            title: "Gone",
+            extensions: new Dictionary<string, object?> { ["purged_through"] = purgedThrough, ["next"] = NextPage(request, purgedThrough) });
 
     private static string NextPage(HttpRequest request, long lastId)
     {

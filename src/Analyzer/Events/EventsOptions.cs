@@ -3,7 +3,7 @@ using Analyzer.Web;
 
 namespace Analyzer.Events;
 
-/// <summary>Settings of the Kafka relay and of <c>analyzer events tail</c>. See <see cref="Settings"/>.</summary>
+/// <summary>Settings of the outbox's retention, the Kafka relay and <c>analyzer events tail</c>. See <see cref="Settings"/>.</summary>
 public sealed class EventsOptions
 {
     /// <summary>Empty: no relay; the events stay in the outbox and <c>GET /events</c> serves them.</summary>
@@ -17,6 +17,13 @@ public sealed class EventsOptions
     [ConfigurationKeyName("KAFKA_CONFIG"), Setting("librdkafka property key=value for the relay and events tail (SASL, TLS, ...); repeat the option, or separate with ';'"), Repeatable]
     [KafkaProperties]
     public string KafkaConfig { get; set; } = "";
+
+    /// <summary>With a relay, counted from each event's publication; an event not yet published is never purged.</summary>
+    [ConfigurationKeyName("EVENT_RETENTION"), Setting("Days events are kept in the outbox: after their publication to Kafka, or without a relay after they occurred"), Range(1, 3650)]
+    public int EventRetentionDays { get; set; } = 7;
+
+    /// <summary>Whether the Kafka relay runs (and an event must be published before it may be purged).</summary>
+    public bool RelayConfigured => KafkaBootstrapServers.Length > 0;
 }
 
 /// <summary>Reads <see cref="EventsOptions.KafkaConfig"/>: <c>key=value</c> entries separated by ';'.</summary>

@@ -24,36 +24,30 @@ public static class Outbox
     private const string Insert =
         "INSERT INTO outbox_events (type, subject, entity_key, data, occurred_at) VALUES (@type, @subject, @entity_key, @data, @occurred_at) RETURNING id";
 
-    /// <summary>Appends <paramref name="draft"/> in the session's transaction; readers waiting on the feed are woken once it commits. Returns the event's id.</summary>
+    /// <summary>
+    /// Appends <paramref name="draft"/> in the session's transaction, stamped with the service's clock; readers waiting on
+    /// the feed are woken once it commits. Returns the event's id.
+    /// </summary>
     public static async Task<long> AppendAsync(DbSession session, EventDraft draft, CancellationToken cancellationToken)
     {
-        var id = await AppendAsync(session.Connection, session.Transaction, draft, cancellationToken);
-        session.AfterCommit(OutboxSignal.Notify);
-        return id;
-    }
-
-    /// <summary>
-    /// Appends <paramref name="draft"/> in <paramref name="transaction"/> (for code that holds a connection rather than a
-    /// <see cref="DbSession"/>). Call <see cref="OutboxSignal.Notify"/> after committing to wake long-polls at once;
-    /// otherwise they see the event at their next poll.
-    /// </summary>
-    public static async Task<long> AppendAsync(DbConnection connection, DbTransaction? transaction, EventDraft draft, CancellationToken cancellationToken)
-    {
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = connection is NpgsqlConnection ? $"SELECT pg_advisory_xact_lock({LockKey}); {Insert}" : Insert;
+        await using var command = session.Command(session.Connection is NpgsqlConnection ? $"SELECT pg_advisory_xact_lock({LockKey}); {Insert}" : Insert);
         command.AddParameter("@type", draft.Type);
         command.AddParameter("@subject", draft.Subject);
         command.AddParameter("@entity_key", draft.Key);
         command.AddParameter("@data", draft.Data);
-        command.AddParameter("@occurred_at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (connection is NpgsqlConnection)
+        command.AddParameter("@occurred_at", session.Clock.GetUtcNow().ToUnixTimeMilliseconds());
+        long id;
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
-            await reader.NextResultAsync(cancellationToken);
+            if (session.Connection is NpgsqlConnection)
+            {
+                await reader.NextResultAsync(cancellationToken);
+            }
+            await reader.ReadAsync(cancellationToken);
+            id = reader.GetInt64(0);
         }
-        await reader.ReadAsync(cancellationToken);
-        return reader.GetInt64(0);
+        session.AfterCommit(OutboxSignal.Notify);
+        return id;
     }
 
     /// <summary>
@@ -76,7 +70,7 @@ public static class Outbox
         command.AddParameter("@outbox_subject", draft.Subject);
         command.AddParameter("@outbox_entity_key", draft.Key);
         command.AddParameter("@outbox_data", draft.Data);
-        command.AddParameter("@outbox_occurred_at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        command.AddParameter("@outbox_occurred_at", session.Clock.GetUtcNow().ToUnixTimeMilliseconds());
         session.AfterCommit(OutboxSignal.Notify);
     }
 }

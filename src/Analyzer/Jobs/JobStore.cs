@@ -413,6 +413,20 @@ public sealed class JobStore(Database database)
         return purged;
     }
 
+    /// <summary>How many jobs are in each state now (states without jobs are absent): the gauge <c>analyzer_jobs</c>.</summary>
+    public async Task<IReadOnlyDictionary<string, long>> CountByStateAsync(CancellationToken cancellationToken)
+    {
+        await using var session = await database.ConnectAsync(cancellationToken);
+        await using var command = session.Command("SELECT state, count(*) FROM jobs GROUP BY state");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            counts[reader.GetString(0)] = Convert.ToInt64(reader.GetValue(1), CultureInfo.InvariantCulture);
+        }
+        return counts;
+    }
+
     /// <summary>How many rows of job_bodies the job has (tests: a purged job leaves none).</summary>
     public async Task<long> BodyPartsAsync(long jobId, CancellationToken cancellationToken)
     {

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Analyzer.Auth;
 using Analyzer.Docs;
 using Analyzer.Imports;
+using Analyzer.Observability;
 using Analyzer.Storage;
 using Analyzer.Web;
 using Microsoft.AspNetCore.Mvc;
@@ -28,7 +29,10 @@ public static class JobsApi
     public static IServiceCollection AddJobs(this IServiceCollection services)
     {
         services.AddSettings<JobsOptions>();
+        services.AddAnalyzerGauge("analyzer.jobs", "{job}", "Jobs per state (label state), as read from the database at most 5 s ago",
+            provider => provider.GetRequiredService<JobGauges>().Measure());
         return services
+            .AddSingleton<JobGauges>()
             .AddSingleton<JobStore>()
             .AddSingleton<RunningJobs>()
             .AddSingleton<JobReplay>()

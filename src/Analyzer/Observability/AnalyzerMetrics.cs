@@ -42,8 +42,8 @@ public sealed class AnalyzerMetrics
     public void ImportStored(long citizens) => importCitizens.Record(citizens);
 }
 
-/// <summary>A gauge read when <c>/metrics</c> is scraped (see <see cref="MetricsRegistration.AddAnalyzerGauge"/>).</summary>
-public sealed record GaugeRegistration(string Name, string Unit, string Description, Func<IServiceProvider, long> Read);
+/// <summary>A gauge read when <c>/metrics</c> is scraped: its measurements, one per set of labels (see <see cref="MetricsRegistration.AddAnalyzerGauge"/>).</summary>
+public sealed record GaugeRegistration(string Name, string Unit, string Description, Func<IServiceProvider, IEnumerable<Measurement<long>>> Read);
 
 public static class MetricsRegistration
 {
@@ -54,6 +54,14 @@ public static class MetricsRegistration
     /// </summary>
     public static IServiceCollection AddAnalyzerGauge(this IServiceCollection services, string name, string unit, string description,
         Func<IServiceProvider, long> read) =>
+        services.AddSingleton(new GaugeRegistration(name, unit, description, provider => [new Measurement<long>(read(provider))]));
+
+    /// <summary>
+    /// A gauge of several series (labels, e.g. a job state) or of none while its value is unknown. A value read from the
+    /// database comes from a <see cref="ScrapeCache{T}"/>, which never makes the scrape wait or fail.
+    /// </summary>
+    public static IServiceCollection AddAnalyzerGauge(this IServiceCollection services, string name, string unit, string description,
+        Func<IServiceProvider, IEnumerable<Measurement<long>>> read) =>
         services.AddSingleton(new GaugeRegistration(name, unit, description, read));
 
     /// <summary>The instruments and the gauges of this feature: the database sessions open (both back ends).</summary>

@@ -83,7 +83,8 @@ public static class ObservabilityApi
             .WithTags("Operations").WithName("GetMetrics")
             .WithSummary("Metrics in Prometheus' text format: request durations per route, database pool, answer cache, import sizes")
             .WithDescription("Series: http_server_request_duration_seconds (per http_route), analyzer_answer_cache_hits_total and "
-                + "analyzer_answer_cache_misses_total, analyzer_import_citizens (a histogram), analyzer_db_sessions_open, Npgsql's "
+                + "analyzer_answer_cache_misses_total, analyzer_import_citizens (a histogram), analyzer_db_sessions_open, analyzer_jobs (per state), "
+                + "analyzer_outbox_unpublished and analyzer_outbox_oldest_unpublished_age_seconds (with a Kafka relay), Npgsql's "
                 + "db_client_connection_* on PostgreSQL, and the .NET runtime's. Needs analyzer:admin when authentication is on.")
             .ProducesContractAs(StatusCodes.Status200OK, ObservabilityDocs.TextPlain, ObservabilityDocs.MetricsText,
                 "The metrics now: counters and histograms since the start, gauges as read at this scrape.", ObservabilityDocs.MetricsExample)

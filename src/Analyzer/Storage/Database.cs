@@ -23,10 +23,16 @@ public abstract class Database : IAsyncDisposable
     /// <summary>Sessions begun and not yet disposed: the connections in use (the gauge analyzer.db.sessions.open of /metrics).</summary>
     public int OpenSessions => Volatile.Read(ref openSessions);
 
+    /// <summary>
+    /// The service's clock (the host's <see cref="TimeProvider"/>, set where the database is registered), handed to every
+    /// session for the times it stamps on what it writes (an event's <c>occurred_at</c>), so that tests can move it.
+    /// </summary>
+    public TimeProvider Clock { get; internal set; } = TimeProvider.System;
+
     private DbSession Session(DbConnection connection, DbTransaction? transaction)
     {
         Interlocked.Increment(ref openSessions);
-        return new DbSession(connection, transaction, () => Interlocked.Decrement(ref openSessions));
+        return new DbSession(connection, transaction, Clock, () => Interlocked.Decrement(ref openSessions));
     }
 
     /// <summary>A new open connection; features get theirs through a <see cref="DbSession"/>.</summary>
@@ -97,11 +103,14 @@ public abstract class Database : IAsyncDisposable
 }
 
 /// <summary>A connection and, when one was begun, its transaction; disposing ends both (an uncommitted transaction rolls back).</summary>
-public sealed class DbSession(DbConnection connection, DbTransaction? transaction, Action ended) : IAsyncDisposable
+public sealed class DbSession(DbConnection connection, DbTransaction? transaction, TimeProvider clock, Action ended) : IAsyncDisposable
 {
     private int disposed;
 
     public DbConnection Connection { get; } = connection;
+
+    /// <summary>The service's clock (<see cref="Database.Clock"/>).</summary>
+    public TimeProvider Clock { get; } = clock;
 
     public DbTransaction? Transaction { get; } = transaction;
 

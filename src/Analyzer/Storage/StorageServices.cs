@@ -11,7 +11,9 @@ public static class StorageServices
         services.AddSingleton(provider =>
         {
             var options = provider.GetRequiredService<IOptions<StorageOptions>>().Value;
-            return Open(options.Db, options.DbBusyTimeout);
+            var database = Open(options.Db, options.DbBusyTimeout);
+            database.Clock = provider.GetRequiredService<TimeProvider>();
+            return database;
         });
         services.AddSingleton<Migrator>();
         services.AddSingleton<Spatial>();
