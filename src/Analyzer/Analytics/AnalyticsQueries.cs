@@ -11,16 +11,18 @@ public sealed record Person(int CitizenId, string Town, DateOnly BirthDate, stri
 public sealed class AnalyticsQueries(Database database)
 {
     // Each reads one range of the citizens' primary key: no join, so no plan that statistics could make quadratic.
+    // None asks for an order: the analyses do not depend on it (their answers are ordered by the pure functions), and
+    // PostgreSQL would sort a new import's rows (a bitmap scan's) rather than read them in the key's order.
     // Only citizens with relatives: relations are mutual, so every relative of someone has relatives of its own.
     internal static string KinQuery(SqlDialect dialect) =>
-        $"SELECT citizen_id, birth_date, relatives FROM citizens WHERE import_id = @import_id AND {dialect.IdListIsNotEmpty("relatives")} ORDER BY citizen_id";
+        $"SELECT citizen_id, birth_date, relatives FROM citizens WHERE import_id = @import_id AND {dialect.IdListIsNotEmpty("relatives")}";
     internal const string PeopleQuery =
-        "SELECT citizen_id, town, birth_date, channel, relatives, friends FROM citizens WHERE import_id = @import_id ORDER BY citizen_id";
+        "SELECT citizen_id, town, birth_date, channel, relatives, friends FROM citizens WHERE import_id = @import_id";
     // Courses: only citizens with relatives or friends buy, and (lists being mutual) only they are bought for; the
     // channels of everyone else still name the answer's keys.
     internal static string BuyersQuery(SqlDialect dialect) =>
         "SELECT citizen_id, town, birth_date, channel, relatives, friends FROM citizens WHERE import_id = @import_id"
-        + $" AND ({dialect.IdListIsNotEmpty("relatives")} OR {dialect.IdListIsNotEmpty("friends")}) ORDER BY citizen_id";
+        + $" AND ({dialect.IdListIsNotEmpty("relatives")} OR {dialect.IdListIsNotEmpty("friends")})";
     internal const string ChannelsQuery = "SELECT DISTINCT channel FROM citizens WHERE import_id = @import_id";
     internal const string TownsQuery = "SELECT town, birth_date FROM citizens WHERE import_id = @import_id";
 
@@ -35,7 +37,7 @@ public sealed class AnalyticsQueries(Database database)
             : null;
     }
 
-    /// <summary>Each citizen's id, birth date and relatives, ordered by citizen_id: those with relatives (the others buy nothing and are nobody's relative).</summary>
+    /// <summary>Each citizen's id, birth date and relatives, in no particular order: those with relatives (the others buy nothing and are nobody's relative).</summary>
     public async Task<IReadOnlyList<Kin>> ReadKinAsync(long importId, CancellationToken cancellationToken)
     {
         await using var session = await database.ConnectAsync(cancellationToken);
@@ -50,7 +52,7 @@ public sealed class AnalyticsQueries(Database database)
         return rows;
     }
 
-    /// <summary>Every citizen of an import with town, birth date, channel, relatives and friends, ordered by citizen_id.</summary>
+    /// <summary>Every citizen of an import with town, birth date, channel, relatives and friends, in no particular order.</summary>
     public async Task<IReadOnlyList<Person>> ReadPeopleAsync(long importId, CancellationToken cancellationToken)
     {
         await using var session = await database.ConnectAsync(cancellationToken);
@@ -62,7 +64,7 @@ public sealed class AnalyticsQueries(Database database)
 
     /// <summary>
     /// What the courses are computed from, in one round trip: the citizens who buy (those with relatives or friends,
-    /// ordered by citizen_id) and every channel of the import (null for citizens without one).
+    /// in no particular order) and every channel of the import (null for citizens without one).
     /// </summary>
     public async Task<(IReadOnlyList<Person> Buyers, IReadOnlyList<string?> Channels)> ReadBuyersAsync(long importId, CancellationToken cancellationToken)
     {

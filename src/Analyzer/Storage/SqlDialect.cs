@@ -60,6 +60,16 @@ public abstract partial class SqlDialect
 
     protected abstract int[] ReadStoredIdList(DbDataReader reader, int ordinal);
 
+    /// <summary>
+    /// Statements (the last ordered by a primary key) run so that the order comes from reading the key's index in
+    /// order, never from sorting what was read. PostgreSQL estimates a new import, whose rows it has no statistics for
+    /// yet, at a few rows, and sorts a bitmap scan's 10,000 rows (8 ms of the 11 ms of GET citizens' query) rather
+    /// than reading them in order: it is told not to sort for these statements (a Sort is then costed as a last
+    /// resort), and told again to as they end, in the same round trip. Should the batch fail, its implicit
+    /// transaction takes the setting back with it. SQLite's tables are kept in their key's order (WITHOUT ROWID).
+    /// </summary>
+    public abstract string InKeyOrder(string statements);
+
     /// <summary>Appended to ORDER BY col ASC|DESC so that NULLs sort as the smallest values on both back ends.</summary>
     public abstract string NullsAsSmallest(bool descending);
 
@@ -127,6 +137,7 @@ public abstract partial class SqlDialect
         public override string IdListWithout(string column, string parameter) => $"array_remove({column}, {parameter})";
         public override string IdListWith(string column, string parameter) => $"array_append({column}, {parameter})";
         protected override int[] ReadStoredIdList(DbDataReader reader, int ordinal) => reader.GetFieldValue<int[]>(ordinal);
+        public override string InKeyOrder(string statements) => $"SET enable_sort = off; {statements}; RESET enable_sort";
         public override string NullsAsSmallest(bool descending) => descending ? " NULLS LAST" : " NULLS FIRST";
         public override string ForUpdate => " FOR UPDATE";
         public override string ForUpdateSkipLocked => " FOR UPDATE SKIP LOCKED";
@@ -167,6 +178,7 @@ public abstract partial class SqlDialect
             $"(SELECT json_group_array(value) FROM json_each({column}) WHERE value <> {parameter})";
         public override string IdListWith(string column, string parameter) => $"json_insert({column}, '$[#]', {parameter})";
         protected override int[] ReadStoredIdList(DbDataReader reader, int ordinal) => ParseIdList(reader.GetString(ordinal));
+        public override string InKeyOrder(string statements) => statements;
         public override string NullsAsSmallest(bool descending) => ""; // SQLite's own order
         public override string ForUpdate => ""; // the write transaction (BEGIN IMMEDIATE) already excludes every other writer
         public override string ForUpdateSkipLocked => "";
