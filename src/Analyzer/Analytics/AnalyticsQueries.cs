@@ -10,6 +10,9 @@ public sealed record Person(int CitizenId, string Town, DateOnly BirthDate, stri
 /// <summary>The one query each analysis is computed from (the computing is <see cref="Birthdays"/> and <see cref="AgePercentiles"/>).</summary>
 public sealed class AnalyticsQueries(Database database)
 {
+    // Every command is prepared: Npgsql keeps a prepared statement on its physical connection across pooled uses
+    // (preparing again is a look-up, no round trip), so PostgreSQL parses each once per connection and stops planning
+    // it once it settles on a generic plan; SQLite compiles the statements as executing would anyway.
     // Each reads one range of the citizens' primary key: no join, so no plan that statistics could make quadratic.
     // None asks for an order: the analyses do not depend on it (their answers are ordered by the pure functions), and
     // PostgreSQL would sort a new import's rows (a bitmap scan's) rather than read them in the key's order.
@@ -32,6 +35,7 @@ public sealed class AnalyticsQueries(Database database)
         await using var session = await database.ConnectAsync(cancellationToken);
         await using var command = session.Command("SELECT version FROM imports WHERE import_id = @import_id");
         command.AddParameter("@import_id", importId);
+        await command.PrepareAsync(cancellationToken);
         return await command.ExecuteScalarAsync(cancellationToken) is { } version
             ? Convert.ToInt64(version, System.Globalization.CultureInfo.InvariantCulture)
             : null;
@@ -44,6 +48,7 @@ public sealed class AnalyticsQueries(Database database)
         await using var command = session.Command(KinQuery(database.Dialect));
         command.AddParameter("@import_id", importId);
         var rows = new List<Kin>();
+        await command.PrepareAsync(cancellationToken);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
@@ -58,6 +63,7 @@ public sealed class AnalyticsQueries(Database database)
         await using var session = await database.ConnectAsync(cancellationToken);
         await using var command = session.Command(PeopleQuery);
         command.AddParameter("@import_id", importId);
+        await command.PrepareAsync(cancellationToken);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await ReadPersonsAsync(reader, cancellationToken);
     }
@@ -71,6 +77,7 @@ public sealed class AnalyticsQueries(Database database)
         await using var session = await database.ConnectAsync(cancellationToken);
         await using var command = session.Command(BuyersQuery(database.Dialect) + "; " + ChannelsQuery);
         command.AddParameter("@import_id", importId);
+        await command.PrepareAsync(cancellationToken);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var buyers = await ReadPersonsAsync(reader, cancellationToken);
         var channels = new List<string?>();
@@ -101,6 +108,7 @@ public sealed class AnalyticsQueries(Database database)
         await using var command = session.Command(TownsQuery);
         command.AddParameter("@import_id", importId);
         var rows = new List<TownBirthDate>();
+        await command.PrepareAsync(cancellationToken);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {

@@ -115,6 +115,7 @@ public sealed class CitizenStore(Database database, AnalyzerMetrics metrics)
         {
             command = session.Command(ShapeAndCitizensQuery(database.Dialect));
             command.AddParameter("@import_id", importId);
+            await command.PrepareAsync(cancellationToken);
             reader = await command.ExecuteReaderAsync(cancellationToken);
             if (await reader.ReadAsync(cancellationToken))
             {
