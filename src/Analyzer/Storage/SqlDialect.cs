@@ -62,11 +62,12 @@ public abstract partial class SqlDialect
 
     /// <summary>
     /// Statements (the last ordered by a primary key) run so that the order comes from reading the key's index in
-    /// order, never from sorting what was read. PostgreSQL estimates a new import, whose rows it has no statistics for
-    /// yet, at a few rows, and sorts a bitmap scan's 10,000 rows (8 ms of the 11 ms of GET citizens' query) rather
-    /// than reading them in order: it is told not to sort for these statements (a Sort is then costed as a last
-    /// resort), and told again to as they end, in the same round trip. Should the batch fail, its implicit
-    /// transaction takes the setting back with it. SQLite's tables are kept in their key's order (WITHOUT ROWID).
+    /// order, never from sorting what was read. PostgreSQL estimates a new import, whose rows it has no statistics
+    /// for yet, at a few rows, and sorts a bitmap scan's 10,000 rows rather than read them in order (GET citizens'
+    /// query: 11 ms with the sort, 2.5 ms without, EXPLAIN ANALYZE on a loaded machine). It is told not to sort for
+    /// these statements (a Sort is then costed as a last resort) and told again to as they end, in the same round
+    /// trip; should the batch fail, its implicit transaction takes the setting back with it. SQLite's tables are kept
+    /// in their key's order (WITHOUT ROWID).
     /// </summary>
     public abstract string InKeyOrder(string statements);
 
