@@ -52,7 +52,7 @@ public sealed class AnalyticsQueries(Database database)
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            rows.Add(new Kin(reader.GetInt32(0), reader.GetFieldValue<DateOnly>(1), database.Dialect.ReadIdList(reader, 2)!));
+            rows.Add(new Kin(reader.GetInt32(0), database.Dialect.ReadDate(reader, 1), database.Dialect.ReadIdList(reader, 2)!));
         }
         return rows;
     }
@@ -95,7 +95,7 @@ public sealed class AnalyticsQueries(Database database)
         while (await reader.ReadAsync(cancellationToken))
         {
             people.Add(new Person(
-                reader.GetInt32(0), reader.GetString(1), reader.GetFieldValue<DateOnly>(2), reader.IsDBNull(3) ? null : reader.GetString(3),
+                reader.GetInt32(0), reader.GetString(1), database.Dialect.ReadDate(reader, 2), reader.IsDBNull(3) ? null : reader.GetString(3),
                 database.Dialect.ReadIdList(reader, 4)!, database.Dialect.ReadIdList(reader, 5) ?? []));
         }
         return people;
@@ -112,7 +112,7 @@ public sealed class AnalyticsQueries(Database database)
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            rows.Add(new TownBirthDate(reader.GetString(0), reader.GetFieldValue<DateOnly>(1)));
+            rows.Add(new TownBirthDate(reader.GetString(0), database.Dialect.ReadDate(reader, 1)));
         }
         return rows;
     }

@@ -196,7 +196,7 @@ public sealed class CitizenStore(Database database, AnalyzerMetrics metrics)
         reader.GetString(3),
         reader.GetInt32(4),
         reader.GetString(5),
-        reader.GetFieldValue<DateOnly>(6),
+        database.Dialect.ReadDate(reader, 6),
         GenderNames.Parse(reader.GetString(7)),
         database.Dialect.ReadIdList(reader, 8)!,
         hasFriendsAndChannels && !reader.IsDBNull(10) ? reader.GetString(10) : null,
