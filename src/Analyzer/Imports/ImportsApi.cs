@@ -73,13 +73,15 @@ public static class ImportsApi
     }
 
     private static async Task<Results<CitizenResults, ProblemHttpResult>> GetCitizens(
-        [FromRoute(Name = "import_id"), Description(EndpointDocs.ImportIdDescription)] string importId, CitizenStore store, CancellationToken cancellationToken)
+        [FromRoute(Name = "import_id"), Description(EndpointDocs.ImportIdDescription)] string importId, CitizenStore store, HttpResponse response,
+        CancellationToken cancellationToken)
     {
-        if (!PathIds.TryParseImportId(importId, out var id) || await store.HasFriendsAndChannelsAsync(id, cancellationToken) is not { } hasFriendsAndChannels)
+        if (!PathIds.TryParseImportId(importId, out var id) || await store.OpenCitizensAsync(id, cancellationToken) is not { } citizens)
         {
             return Problems.ImportNotFound(importId);
         }
-        return CitizenResults.List(store.ReadCitizensAsync(id, hasFriendsAndChannels, cancellationToken));
+        response.RegisterForDisposeAsync(citizens); // should the answer never be written
+        return CitizenResults.List(citizens);
     }
 
     private static async Task<Results<CitizenResults, ValidationProblem, ProblemHttpResult>> PatchCitizen(
