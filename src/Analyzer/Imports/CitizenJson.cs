@@ -45,6 +45,9 @@ public static partial class CitizenJson
         (Field.Friends, "friends"), (Field.Channel, "channel"),
     ];
 
+    /// <summary>The names in UTF-8: comparing a property name with a string transcodes the string at every comparison.</summary>
+    private static readonly byte[][] FieldNamesUtf8 = [.. FieldNames.Select(f => Encoding.UTF8.GetBytes(f.Name))];
+
     /// <summary>One citizen's fields as read; null where missing or invalid.</summary>
     private struct CitizenFields
     {
@@ -58,12 +61,6 @@ public static partial class CitizenJson
         /// <summary>Whether friends or channel appeared (the import then has the extended shape).</summary>
         public bool NamesFriendsOrChannel;
     }
-
-    /// <summary>
-    /// What the checks across citizens need of one citizen (unique ids, mutual lists): kept for every citizen of an
-    /// import while its other fields go on to the database as they are read.
-    /// </summary>
-    private readonly record struct CitizenLinks(int? CitizenId, int[]? Relatives, int[]? Friends);
 
     /// <summary>
     /// Parses and validates a whole POST /imports body into citizens; returns null when <paramref name="errors"/> is
@@ -84,14 +81,14 @@ public static partial class CitizenJson
         return [.. citizens.Select(c => reader.UsesFriendsOrChannels ? c with { Friends = c.Friends ?? [] } : c)];
     }
 
-    private static CitizenFields ReadCitizen(ref Utf8JsonReader reader, string path, DateOnly today, ValidationErrors errors)
+    private static CitizenFields ReadCitizen(ref Utf8JsonReader reader, int citizen, DateOnly today, ValidationErrors errors)
     {
         var fields = new CitizenFields();
         var seen = Field.None;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var field = IdentifyField(ref reader, out var name);
-            var fieldPath = new JsonPath(path, name ?? reader.GetString()!);
+            var fieldPath = JsonPath.OfCitizen(citizen, name ?? reader.GetString()!);
             reader.Read();
             if (field == Field.None)
             {
@@ -112,7 +109,7 @@ public static partial class CitizenJson
         {
             if ((seen & field) == 0 && (field & Field.FriendsOrChannel) == 0)
             {
-                errors.Add($"{path}.{name}", "is required");
+                errors.Add(JsonPath.OfCitizen(citizen, name), "is required");
             }
         }
         fields.NamesFriendsOrChannel = (seen & Field.FriendsOrChannel) != 0;
@@ -188,12 +185,12 @@ public static partial class CitizenJson
 
     private static Field IdentifyField(ref Utf8JsonReader reader, out string? name)
     {
-        foreach (var (field, fieldName) in FieldNames)
+        for (var i = 0; i < FieldNames.Length; i++)
         {
-            if (reader.ValueTextEquals(fieldName))
+            if (reader.ValueTextEquals(FieldNamesUtf8[i]))
             {
-                name = fieldName;
-                return field;
+                name = FieldNames[i].Name;
+                return FieldNames[i].Field;
             }
         }
         name = null;
@@ -319,6 +316,14 @@ public static partial class CitizenJson
 
     private static DateOnly? ReadBirthDate(ref Utf8JsonReader reader, JsonPath path, DateOnly today, ValidationErrors errors)
     {
+        // The usual case, ten plain ASCII bytes, is read in place; anything else as a string (escapes, errors).
+        Span<char> plain = stackalloc char[10];
+        if (reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped && !reader.HasValueSequence
+            && Encoding.ASCII.TryGetChars(reader.ValueSpan, plain, out var written) && written == 10
+            && TryParseDate(plain, out var parsed) && parsed <= today)
+        {
+            return parsed;
+        }
         var text = ReadString(ref reader, path, errors);
         if (text is null)
         {
@@ -338,14 +343,16 @@ public static partial class CitizenJson
     }
 
     /// <summary>Exactly <c>DD.MM.YYYY</c>, two-digit day and month, four-digit year, a date that exists.</summary>
-    public static bool TryParseDate(string text, out DateOnly date)
+    public static bool TryParseDate(string text, out DateOnly date) => TryParseDate(text.AsSpan(), out date);
+
+    private static bool TryParseDate(ReadOnlySpan<char> text, out DateOnly date)
     {
         date = default;
         if (text.Length != 10 || text[2] != '.' || text[5] != '.')
         {
             return false;
         }
-        if (!TryDigits(text.AsSpan(0, 2), out var day) || !TryDigits(text.AsSpan(3, 2), out var month) || !TryDigits(text.AsSpan(6, 4), out var year))
+        if (!TryDigits(text.Slice(0, 2), out var day) || !TryDigits(text.Slice(3, 2), out var month) || !TryDigits(text.Slice(6, 4), out var year))
         {
             return false;
         }
@@ -375,6 +382,17 @@ public static partial class CitizenJson
 
     private static Gender? ReadGender(ref Utf8JsonReader reader, JsonPath path, ValidationErrors errors)
     {
+        if (reader.TokenType == JsonTokenType.String)
+        {
+            if (reader.ValueTextEquals("male"u8))
+            {
+                return Gender.Male;
+            }
+            if (reader.ValueTextEquals("female"u8))
+            {
+                return Gender.Female;
+            }
+        }
         var text = ReadString(ref reader, path, errors);
         switch (text)
         {
@@ -398,7 +416,8 @@ public static partial class CitizenJson
             reader.Skip();
             return null;
         }
-        var ids = new List<int>();
+        var ids = idListScratch ??= [];
+        ids.Clear();
         var valid = true;
         for (var index = 0; reader.Read() && reader.TokenType != JsonTokenType.EndArray; index++)
         {
@@ -417,19 +436,23 @@ public static partial class CitizenJson
                 valid = false;
             }
         }
-        return valid ? [.. ids] : null;
+        return !valid ? null : ids.Count == 0 ? [] : ids.ToArray();
     }
+
+    /// <summary>Where <see cref="ReadIdList"/> collects a list before it knows its length (one list per citizen read: no List per list).</summary>
+    [ThreadStatic]
+    private static List<int>? idListScratch;
 
     private static string Repeated(int repeated) => $"lists citizen {repeated} more than once";
 
     /// <summary>Most lists hold a relative or two: compare pairs there, hash only long lists.</summary>
-    private static int? FirstRepeated(int[] ids)
+    private static int? FirstRepeated(ReadOnlySpan<int> ids)
     {
         if (ids.Length <= 16)
         {
             for (var i = 1; i < ids.Length; i++)
             {
-                if (Array.IndexOf(ids, ids[i], 0, i) >= 0)
+                if (ids[..i].Contains(ids[i]))
                 {
                     return ids[i];
                 }
@@ -445,69 +468,6 @@ public static partial class CitizenJson
             }
         }
         return null;
-    }
-
-    /// <summary>Unique citizen_ids; relatives and friends that exist in the import, once each, listed back.</summary>
-    private static void CheckIdsAndRelations(List<CitizenLinks> citizens, ValidationErrors errors)
-    {
-        var indexById = new Dictionary<int, int>(citizens.Count);
-        for (var i = 0; i < citizens.Count; i++)
-        {
-            if (citizens[i].CitizenId is { } id && !indexById.TryAdd(id, i))
-            {
-                errors.Add($"citizens[{i}].citizen_id", $"citizen_id {id} is already used by citizens[{indexById[id]}]");
-            }
-        }
-        CheckMutual(citizens, indexById, static f => f.Relatives, "relatives", "relations", errors);
-        CheckMutual(citizens, indexById, static f => f.Friends, "friends", "friendships", errors);
-    }
-
-    /// <summary>
-    /// One list (relatives or friends): ids in the import, once each, listed back (one pass over a hash set of
-    /// pairs). Only citizens whose id and list are valid take part in the mutuality check, so a broken list is
-    /// reported once, at its own path, and not again as a missing pair elsewhere.
-    /// </summary>
-    private static void CheckMutual(
-        List<CitizenLinks> citizens, Dictionary<int, int> indexById, Func<CitizenLinks, int[]?> listOf, string field, string links, ValidationErrors errors)
-    {
-        var pairs = new HashSet<(int, int)>();
-        var checkable = new bool[citizens.Count];
-        for (var i = 0; i < citizens.Count; i++)
-        {
-            if (citizens[i].CitizenId is not { } id || listOf(citizens[i]) is not { } list)
-            {
-                continue;
-            }
-            if (FirstRepeated(list) is { } repeated)
-            {
-                errors.Add($"citizens[{i}].{field}", Repeated(repeated));
-                continue;
-            }
-            checkable[i] = true;
-            foreach (var other in list)
-            {
-                pairs.Add((id, other));
-            }
-        }
-        for (var i = 0; i < citizens.Count && !errors.IsFull; i++)
-        {
-            if (!checkable[i] || citizens[i].CitizenId is not { } id || listOf(citizens[i]) is not { } list)
-            {
-                continue;
-            }
-            foreach (var other in list)
-            {
-                if (!indexById.TryGetValue(other, out var otherIndex))
-                {
-                    errors.Add($"citizens[{i}].{field}", $"citizen {other} is not in this import");
-                }
-                else if (checkable[otherIndex] && !pairs.Contains((other, id)))
-                {
-                    errors.Add($"citizens[{i}].{field}",
-                        $"lists citizen {other}, but citizen {other} (citizens[{otherIndex}]) does not list {id}: {links} must be mutual");
-                }
-            }
-        }
     }
 
     private static string Truncate(string text) => text.Length <= 40 ? text : text[..40] + "…";

@@ -22,8 +22,8 @@ public static partial class CitizenJson
     {
         private enum Phase { Root, Properties, Citizens, Done }
 
-        private readonly List<CitizenLinks> links = [];
-        private readonly HashSet<int> ids = [];
+        private readonly ImportLinks links = new();
+        private readonly SeenIds ids = new();
         private bool idRepeated;
         private Phase phase = Phase.Root;
         private SequencePosition position = body.Start;
@@ -63,7 +63,7 @@ public static partial class CitizenJson
             {
                 // Reading the rest is what validates it.
             }
-            CheckIdsAndRelations(links, errors);
+            links.Check(errors);
             return errors.IsEmpty;
         }
 
@@ -140,16 +140,16 @@ public static partial class CitizenJson
                         phase = Phase.Properties;
                         continue;
                     }
-                    var path = $"citizens[{index++}]";
+                    var citizen = index++;
                     if (reader.TokenType != JsonTokenType.StartObject)
                     {
-                        errors.Add(path, "must be an object");
+                        errors.Add(JsonPath.CitizenPath(citizen), "must be an object");
                         reader.Skip();
-                        links.Add(default);
+                        links.Add(null, null, null);
                         continue;
                     }
-                    var fields = ReadCitizen(ref reader, path, today, errors);
-                    links.Add(new CitizenLinks(fields.CitizenId, fields.Relatives, fields.Friends));
+                    var fields = ReadCitizen(ref reader, citizen, today, errors);
+                    links.Add(fields.CitizenId, fields.Relatives, fields.Friends);
                     UsesFriendsOrChannels |= fields.NamesFriendsOrChannel;
                     if (errors.IsFull)
                     {

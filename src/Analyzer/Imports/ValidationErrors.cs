@@ -33,11 +33,22 @@ public sealed class ValidationErrors
         byPath.ToDictionary(pair => pair.Key, pair => pair.Value.ToArray(), StringComparer.Ordinal);
 }
 
-/// <summary>A JSON path (<c>citizens[3].relatives[0]</c>) turned into a string only when an error needs it.</summary>
-public readonly record struct JsonPath(string? Parent, string Name, int Index = -1)
+/// <summary>
+/// A JSON path (<c>citizens[3].relatives[0]</c>) turned into a string only when an error needs it; a field of the
+/// import's citizens names its citizen by <see cref="Citizen"/>'s index (no string per citizen read).
+/// </summary>
+public readonly record struct JsonPath(string? Parent, string Name, int Index = -1, int Citizen = -1)
 {
     public JsonPath At(int index) => this with { Index = index };
 
-    public override string ToString() =>
-        (Parent is null ? Name : $"{Parent}.{Name}") + (Index >= 0 ? $"[{Index}]" : "");
+    /// <summary>A field of the import's citizen at <paramref name="citizen"/>: <c>citizens[citizen].name</c>.</summary>
+    public static JsonPath OfCitizen(int citizen, string name) => new(null, name, Citizen: citizen);
+
+    public static string CitizenPath(int citizen) => $"citizens[{citizen}]";
+
+    public override string ToString()
+    {
+        var parent = Citizen >= 0 ? CitizenPath(Citizen) : Parent;
+        return (parent is null ? Name : $"{parent}.{Name}") + (Index >= 0 ? $"[{Index}]" : "");
+    }
 }

@@ -817,4 +817,49 @@ public sealed class CitizenJsonTests
         Assert.Equal(256, patch!.Name!.Length);
         AssertPatchErrorsAt($"{{\"name\": {Str(new string('\u0451', 257))}}}", "name");
     }
+
+    // ---- the checks across citizens on their compact form (issue 10) ---------------------------
+
+    [Fact]
+    public void Repeated_ids_are_reported_in_the_bodys_order_each_naming_the_first_citizen_with_that_id_whatever_its_size()
+    {
+        var (citizens, errors) = Import(Body(
+            Citizen(5, "[]"), Citizen(int.MaxValue, "[]"), Citizen(5, "[]"), Citizen(100_000_000, "[]"),
+            Citizen(int.MaxValue, "[]"), Citizen(5, "[]"), Citizen(100_000_000, "[]")));
+
+        Assert.Null(citizens);
+        Assert.Equal(
+            [
+                ("citizens[2].citizen_id", "citizen_id 5 is already used by citizens[0]"),
+                ("citizens[4].citizen_id", $"citizen_id {int.MaxValue} is already used by citizens[1]"),
+                ("citizens[5].citizen_id", "citizen_id 5 is already used by citizens[0]"),
+                ("citizens[6].citizen_id", "citizen_id 100000000 is already used by citizens[3]"),
+            ],
+            errors.ToDictionary().Select(pair => (pair.Key, Assert.Single(pair.Value))).ToArray());
+    }
+
+    [Fact]
+    public void Relations_between_the_largest_ids_are_checked_both_ways()
+    {
+        AssertValid(Body(Citizen(int.MaxValue, "[100000000, 0]"), Citizen(100_000_000, $"[{int.MaxValue}]"), Citizen(0, $"[{int.MaxValue}]")));
+
+        var (citizens, errors) = Import(Body(Citizen(int.MaxValue, "[100000000, 0]"), Citizen(100_000_000, "[]"), Citizen(0, $"[{int.MaxValue}]")));
+
+        Assert.Null(citizens);
+        Assert.Equal(
+            [("citizens[0].relatives", $"lists citizen 100000000, but citizen 100000000 (citizens[1]) does not list {int.MaxValue}: relations must be mutual")],
+            errors.ToDictionary().Select(pair => (pair.Key, Assert.Single(pair.Value))).ToArray());
+    }
+
+    [Fact]
+    public void Friend_lists_that_start_part_way_through_the_import_are_checked_against_the_right_citizens()
+    {
+        // The first citizen names no friends at all: the friend lists start at the second.
+        var (citizens, errors) = Import(Body(Citizen(1, "[]"), Citizen(2, "[]", ("friends", "[3]")), Citizen(3, "[]", ("friends", "[]"))));
+
+        Assert.Null(citizens);
+        Assert.Equal(
+            [("citizens[1].friends", "lists citizen 3, but citizen 3 (citizens[2]) does not list 2: friendships must be mutual")],
+            errors.ToDictionary().Select(pair => (pair.Key, Assert.Single(pair.Value))).ToArray());
+    }
 }
