@@ -73,9 +73,6 @@ public sealed record DatabaseUrl(DatabaseKind Kind, string ConnectionString, str
         return true;
     }
 
-    /// <summary>Npgsql's read buffer unless the URL chooses one (Npgsql's own default is 8 KiB).</summary>
-    internal const int PostgresReadBufferBytes = 64 * 1024;
-
     private static bool TryParsePostgres(string url, out DatabaseUrl? result, out string? error)
     {
         result = null;
@@ -92,12 +89,8 @@ public sealed record DatabaseUrl(DatabaseKind Kind, string ConnectionString, str
             // Npgsql resets a pooled connection's session state (RESET ALL, UNLISTEN, advisory unlock, DISCARD ...) before
             // each reuse: six more statements on every request. The service leaves no session state behind (no SET, no
             // temporary table, no LISTEN; its one session-level lock, the relay's, is released explicitly), so it skips
-            // that: PostgreSQL's CPU per cached GET went down by a third. URL options can set this and the next back.
+            // that: PostgreSQL's CPU per cached GET went down by a third. A URL option can set it back.
             NoResetOnClose = true,
-            // GET citizens reads 2 MB per 10,000 citizens: with Npgsql's 8 KiB at a time, each refill is an await, a hop
-            // through the thread pool and a command-timeout timer reset (the timer alone 7 % of that request's CPU in a
-            // profile). 64 KiB a connection makes them eight times fewer.
-            ReadBufferSize = PostgresReadBufferBytes,
         };
         if (!string.IsNullOrEmpty(uri.UserInfo))
         {

@@ -18,7 +18,7 @@ public sealed class PostgresDatabaseTests : IPostgresTests
 
     [BackendFact]
     public async Task Connections_read_64_KiB_at_a_time_by_default() =>
-        Assert.Equal(DatabaseUrl.PostgresReadBufferBytes, await ReadBufferSizeAsync(""));
+        Assert.Equal(PostgresDatabase.DefaultReadBufferBytes, await ReadBufferSizeAsync(""));
 
     [BackendFact]
     public async Task A_read_buffer_size_in_the_URL_is_kept() =>
