@@ -10,22 +10,17 @@ public sealed record Person(int CitizenId, string Town, DateOnly BirthDate, stri
 /// <summary>The one query each analysis is computed from (the computing is <see cref="Birthdays"/> and <see cref="AgePercentiles"/>).</summary>
 public sealed class AnalyticsQueries(Database database)
 {
-    // Every command is prepared: Npgsql keeps a prepared statement on its physical connection across pooled uses
-    // (preparing again is a look-up, no round trip), so PostgreSQL parses each once per connection and stops planning
-    // it once it settles on a generic plan; SQLite compiles the statements as executing would anyway.
     // Each reads one range of the citizens' primary key: no join, so no plan that statistics could make quadratic.
-    // None asks for an order: the analyses do not depend on it (their answers are ordered by the pure functions), and
-    // PostgreSQL would sort a new import's rows (a bitmap scan's) rather than read them in the key's order.
     // Only citizens with relatives: relations are mutual, so every relative of someone has relatives of its own.
     internal static string KinQuery(SqlDialect dialect) =>
-        $"SELECT citizen_id, birth_date, relatives FROM citizens WHERE import_id = @import_id AND {dialect.IdListIsNotEmpty("relatives")}";
+        $"SELECT citizen_id, birth_date, relatives FROM citizens WHERE import_id = @import_id AND {dialect.IdListIsNotEmpty("relatives")} ORDER BY citizen_id";
     internal const string PeopleQuery =
-        "SELECT citizen_id, town, birth_date, channel, relatives, friends FROM citizens WHERE import_id = @import_id";
+        "SELECT citizen_id, town, birth_date, channel, relatives, friends FROM citizens WHERE import_id = @import_id ORDER BY citizen_id";
     // Courses: only citizens with relatives or friends buy, and (lists being mutual) only they are bought for; the
     // channels of everyone else still name the answer's keys.
     internal static string BuyersQuery(SqlDialect dialect) =>
         "SELECT citizen_id, town, birth_date, channel, relatives, friends FROM citizens WHERE import_id = @import_id"
-        + $" AND ({dialect.IdListIsNotEmpty("relatives")} OR {dialect.IdListIsNotEmpty("friends")})";
+        + $" AND ({dialect.IdListIsNotEmpty("relatives")} OR {dialect.IdListIsNotEmpty("friends")}) ORDER BY citizen_id";
     internal const string ChannelsQuery = "SELECT DISTINCT channel FROM citizens WHERE import_id = @import_id";
     internal const string TownsQuery = "SELECT town, birth_date FROM citizens WHERE import_id = @import_id";
 
@@ -35,49 +30,45 @@ public sealed class AnalyticsQueries(Database database)
         await using var session = await database.ConnectAsync(cancellationToken);
         await using var command = session.Command("SELECT version FROM imports WHERE import_id = @import_id");
         command.AddParameter("@import_id", importId);
-        await command.PrepareAsync(cancellationToken);
         return await command.ExecuteScalarAsync(cancellationToken) is { } version
             ? Convert.ToInt64(version, System.Globalization.CultureInfo.InvariantCulture)
             : null;
     }
 
-    /// <summary>Each citizen's id, birth date and relatives, in no particular order: those with relatives (the others buy nothing and are nobody's relative).</summary>
+    /// <summary>Each citizen's id, birth date and relatives, ordered by citizen_id: those with relatives (the others buy nothing and are nobody's relative).</summary>
     public async Task<IReadOnlyList<Kin>> ReadKinAsync(long importId, CancellationToken cancellationToken)
     {
         await using var session = await database.ConnectAsync(cancellationToken);
         await using var command = session.Command(KinQuery(database.Dialect));
         command.AddParameter("@import_id", importId);
         var rows = new List<Kin>();
-        await command.PrepareAsync(cancellationToken);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            rows.Add(new Kin(reader.GetInt32(0), database.Dialect.ReadDate(reader, 1), database.Dialect.ReadIdList(reader, 2)!));
+            rows.Add(new Kin(reader.GetInt32(0), reader.GetFieldValue<DateOnly>(1), database.Dialect.ReadIdList(reader, 2)!));
         }
         return rows;
     }
 
-    /// <summary>Every citizen of an import with town, birth date, channel, relatives and friends, in no particular order.</summary>
+    /// <summary>Every citizen of an import with town, birth date, channel, relatives and friends, ordered by citizen_id.</summary>
     public async Task<IReadOnlyList<Person>> ReadPeopleAsync(long importId, CancellationToken cancellationToken)
     {
         await using var session = await database.ConnectAsync(cancellationToken);
         await using var command = session.Command(PeopleQuery);
         command.AddParameter("@import_id", importId);
-        await command.PrepareAsync(cancellationToken);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await ReadPersonsAsync(reader, cancellationToken);
     }
 
     /// <summary>
     /// What the courses are computed from, in one round trip: the citizens who buy (those with relatives or friends,
-    /// in no particular order) and every channel of the import (null for citizens without one).
+    /// ordered by citizen_id) and every channel of the import (null for citizens without one).
     /// </summary>
     public async Task<(IReadOnlyList<Person> Buyers, IReadOnlyList<string?> Channels)> ReadBuyersAsync(long importId, CancellationToken cancellationToken)
     {
         await using var session = await database.ConnectAsync(cancellationToken);
         await using var command = session.Command(BuyersQuery(database.Dialect) + "; " + ChannelsQuery);
         command.AddParameter("@import_id", importId);
-        await command.PrepareAsync(cancellationToken);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var buyers = await ReadPersonsAsync(reader, cancellationToken);
         var channels = new List<string?>();
@@ -95,7 +86,7 @@ public sealed class AnalyticsQueries(Database database)
         while (await reader.ReadAsync(cancellationToken))
         {
             people.Add(new Person(
-                reader.GetInt32(0), reader.GetString(1), database.Dialect.ReadDate(reader, 2), reader.IsDBNull(3) ? null : reader.GetString(3),
+                reader.GetInt32(0), reader.GetString(1), reader.GetFieldValue<DateOnly>(2), reader.IsDBNull(3) ? null : reader.GetString(3),
                 database.Dialect.ReadIdList(reader, 4)!, database.Dialect.ReadIdList(reader, 5) ?? []));
         }
         return people;
@@ -108,11 +99,10 @@ public sealed class AnalyticsQueries(Database database)
         await using var command = session.Command(TownsQuery);
         command.AddParameter("@import_id", importId);
         var rows = new List<TownBirthDate>();
-        await command.PrepareAsync(cancellationToken);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            rows.Add(new TownBirthDate(reader.GetString(0), database.Dialect.ReadDate(reader, 1)));
+            rows.Add(new TownBirthDate(reader.GetString(0), reader.GetFieldValue<DateOnly>(1)));
         }
         return rows;
     }

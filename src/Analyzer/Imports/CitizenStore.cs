@@ -96,96 +96,16 @@ public sealed class CitizenStore(Database database, AnalyzerMetrics metrics)
 
     private const string SelectShape = "SELECT has_friends_and_channels FROM imports WHERE import_id = @import_id";
 
-    /// <summary>
-    /// The statements GET citizens sends, in one round trip: the import's shape (no row: no such import), then its
-    /// citizens in the primary key's order (see <see cref="SqlDialect.InKeyOrder"/>).
-    /// </summary>
-    internal static string ShapeAndCitizensQuery(SqlDialect dialect) => dialect.InKeyOrder(SelectShape + "; " + SelectCitizens + " ORDER BY citizen_id");
-
-    /// <summary>
-    /// Starts reading the citizens of an import, ordered by citizen_id, in the import's shape (see <see cref="Citizen"/>),
-    /// in one round trip with the import's own row; null when there is no such import. The caller disposes what it gets.
-    /// </summary>
-    public async Task<CitizenRows?> OpenCitizensAsync(long importId, CancellationToken cancellationToken)
-    {
-        var session = await database.ConnectAsync(cancellationToken);
-        DbCommand? command = null;
-        DbDataReader? reader = null;
-        try
-        {
-            command = session.Command(ShapeAndCitizensQuery(database.Dialect));
-            command.AddParameter("@import_id", importId);
-            await command.PrepareAsync(cancellationToken);
-            reader = await command.ExecuteReaderAsync(cancellationToken);
-            if (await reader.ReadAsync(cancellationToken))
-            {
-                var hasFriendsAndChannels = reader.GetBoolean(0);
-                await reader.NextResultAsync(cancellationToken);
-                return new CitizenRows(this, session, command, reader, hasFriendsAndChannels);
-            }
-        }
-        catch
-        {
-            await CitizenRows.DisposeAsync(session, command, reader);
-            throw;
-        }
-        await CitizenRows.DisposeAsync(session, command, reader);
-        return null;
-    }
-
     /// <summary>Streams the citizens of an import, ordered by citizen_id, in the import's shape (see <see cref="Citizen"/>).</summary>
     public async IAsyncEnumerable<Citizen> ReadCitizensAsync(long importId, bool hasFriendsAndChannels, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var session = await database.ConnectAsync(cancellationToken);
-        await using var command = session.Command(database.Dialect.InKeyOrder(SelectCitizens + " ORDER BY citizen_id"));
+        await using var command = session.Command(SelectCitizens + " ORDER BY citizen_id");
         command.AddParameter("@import_id", importId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             yield return ReadCitizen(reader, hasFriendsAndChannels);
-        }
-    }
-
-    /// <summary>An import's citizens being read (<see cref="OpenCitizensAsync"/>): enumerated once; disposing ends the read.</summary>
-    public sealed class CitizenRows : IAsyncEnumerable<Citizen>, IAsyncDisposable
-    {
-        private readonly CitizenStore store;
-        private readonly DbSession session;
-        private readonly DbCommand command;
-        private readonly DbDataReader reader;
-        private readonly bool hasFriendsAndChannels;
-
-        internal CitizenRows(CitizenStore store, DbSession session, DbCommand command, DbDataReader reader, bool hasFriendsAndChannels) =>
-            (this.store, this.session, this.command, this.reader, this.hasFriendsAndChannels) = (store, session, command, reader, hasFriendsAndChannels);
-
-        public async IAsyncEnumerator<Citizen> GetAsyncEnumerator(CancellationToken cancellationToken = default)
-        {
-            try
-            {
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    yield return store.ReadCitizen(reader, hasFriendsAndChannels);
-                }
-            }
-            finally
-            {
-                await DisposeAsync();
-            }
-        }
-
-        public ValueTask DisposeAsync() => DisposeAsync(session, command, reader);
-
-        internal static async ValueTask DisposeAsync(DbSession session, DbCommand? command, DbDataReader? reader)
-        {
-            if (reader is not null)
-            {
-                await reader.DisposeAsync();
-            }
-            if (command is not null)
-            {
-                await command.DisposeAsync();
-            }
-            await session.DisposeAsync();
         }
     }
 
@@ -196,7 +116,7 @@ public sealed class CitizenStore(Database database, AnalyzerMetrics metrics)
         reader.GetString(3),
         reader.GetInt32(4),
         reader.GetString(5),
-        database.Dialect.ReadDate(reader, 6),
+        reader.GetFieldValue<DateOnly>(6),
         GenderNames.Parse(reader.GetString(7)),
         database.Dialect.ReadIdList(reader, 8)!,
         hasFriendsAndChannels && !reader.IsDBNull(10) ? reader.GetString(10) : null,

@@ -73,15 +73,13 @@ public static class ImportsApi
     }
 
     private static async Task<Results<CitizenResults, ProblemHttpResult>> GetCitizens(
-        [FromRoute(Name = "import_id"), Description(EndpointDocs.ImportIdDescription)] string importId, CitizenStore store, HttpResponse response,
-        CancellationToken cancellationToken)
+        [FromRoute(Name = "import_id"), Description(EndpointDocs.ImportIdDescription)] string importId, CitizenStore store, CancellationToken cancellationToken)
     {
-        if (!PathIds.TryParseImportId(importId, out var id) || await store.OpenCitizensAsync(id, cancellationToken) is not { } citizens)
+        if (!PathIds.TryParseImportId(importId, out var id) || await store.HasFriendsAndChannelsAsync(id, cancellationToken) is not { } hasFriendsAndChannels)
         {
             return Problems.ImportNotFound(importId);
         }
-        response.RegisterForDisposeAsync(citizens); // should the answer never be written
-        return CitizenResults.List(citizens);
+        return CitizenResults.List(store.ReadCitizensAsync(id, hasFriendsAndChannels, cancellationToken));
     }
 
     private static async Task<Results<CitizenResults, ValidationProblem, ProblemHttpResult>> PatchCitizen(

@@ -60,20 +60,6 @@ public abstract partial class SqlDialect
 
     protected abstract int[] ReadStoredIdList(DbDataReader reader, int ordinal);
 
-    /// <summary>A date column's value (PostgreSQL <c>date</c>, SQLite <c>YYYY-MM-DD</c> text: <see cref="ToParameter"/>).</summary>
-    public abstract DateOnly ReadDate(DbDataReader reader, int ordinal);
-
-    /// <summary>
-    /// Statements (the last ordered by a primary key) run so that the order comes from reading the key's index in
-    /// order, never from sorting what was read. PostgreSQL estimates a new import, whose rows it has no statistics
-    /// for yet, at a few rows, and sorts a bitmap scan's 10,000 rows rather than read them in order (GET citizens'
-    /// query: 11 ms with the sort, 2.5 ms without, EXPLAIN ANALYZE on a loaded machine). It is told not to sort for
-    /// these statements (a Sort is then costed as a last resort) and told again to as they end, in the same round
-    /// trip; should the batch fail, its implicit transaction takes the setting back with it. SQLite's tables are kept
-    /// in their key's order (WITHOUT ROWID).
-    /// </summary>
-    public abstract string InKeyOrder(string statements);
-
     /// <summary>Appended to ORDER BY col ASC|DESC so that NULLs sort as the smallest values on both back ends.</summary>
     public abstract string NullsAsSmallest(bool descending);
 
@@ -141,8 +127,6 @@ public abstract partial class SqlDialect
         public override string IdListWithout(string column, string parameter) => $"array_remove({column}, {parameter})";
         public override string IdListWith(string column, string parameter) => $"array_append({column}, {parameter})";
         protected override int[] ReadStoredIdList(DbDataReader reader, int ordinal) => reader.GetFieldValue<int[]>(ordinal);
-        public override DateOnly ReadDate(DbDataReader reader, int ordinal) => reader.GetFieldValue<DateOnly>(ordinal);
-        public override string InKeyOrder(string statements) => $"SET enable_sort = off; {statements}; RESET enable_sort";
         public override string NullsAsSmallest(bool descending) => descending ? " NULLS LAST" : " NULLS FIRST";
         public override string ForUpdate => " FOR UPDATE";
         public override string ForUpdateSkipLocked => " FOR UPDATE SKIP LOCKED";
@@ -183,8 +167,6 @@ public abstract partial class SqlDialect
             $"(SELECT json_group_array(value) FROM json_each({column}) WHERE value <> {parameter})";
         public override string IdListWith(string column, string parameter) => $"json_insert({column}, '$[#]', {parameter})";
         protected override int[] ReadStoredIdList(DbDataReader reader, int ordinal) => ParseIdList(reader.GetString(ordinal));
-        public override DateOnly ReadDate(DbDataReader reader, int ordinal) => ParseStoredDate(reader.GetString(ordinal));
-        public override string InKeyOrder(string statements) => statements;
         public override string NullsAsSmallest(bool descending) => ""; // SQLite's own order
         public override string ForUpdate => ""; // the write transaction (BEGIN IMMEDIATE) already excludes every other writer
         public override string ForUpdateSkipLocked => "";
@@ -261,36 +243,6 @@ public abstract partial class SqlDialect
             }
         }
         return count == ids.Length ? ids : ids[..count];
-    }
-
-    /// <summary>
-    /// A date as SQLite stores it, <c>YYYY-MM-DD</c>, read digit by digit: Microsoft.Data.Sqlite's own reading goes
-    /// through the culture-aware DateTime parser, two fifths of reading an import's (town, birth date) rows (profiled).
-    /// Anything else falls back to that parser.
-    /// </summary>
-    public static DateOnly ParseStoredDate(string text)
-    {
-        if (text.Length == 10 && text[4] == '-' && text[7] == '-'
-            && TryDigits(text.AsSpan(0, 4), out var year) && TryDigits(text.AsSpan(5, 2), out var month) && TryDigits(text.AsSpan(8, 2), out var day)
-            && year >= 1 && month is >= 1 and <= 12 && day >= 1 && day <= DateTime.DaysInMonth(year, month))
-        {
-            return new DateOnly(year, month, day);
-        }
-        return DateOnly.Parse(text, CultureInfo.InvariantCulture);
-    }
-
-    private static bool TryDigits(ReadOnlySpan<char> digits, out int value)
-    {
-        value = 0;
-        foreach (var c in digits)
-        {
-            if (!char.IsAsciiDigit(c))
-            {
-                return false;
-            }
-            value = (value * 10) + (c - '0');
-        }
-        return true;
     }
 
     /// <summary>A timestamp as SQLite stores it: UTC, ISO 8601 with 7 fraction digits, so text order is time order.</summary>

@@ -592,19 +592,6 @@ public sealed class CitizenJsonTests
         Assert.Equal("01.04.1997", CitizenJson.FormatDate(new DateOnly(1997, 4, 1)));
     }
 
-    [Fact]
-    public void WriteDate_writes_what_FormatDate_does()
-    {
-        var dates = new[] { DateOnly.MinValue, DateOnly.MaxValue, new DateOnly(999, 9, 9), new DateOnly(2020, 2, 29) }
-            .Concat(Enumerable.Range(0, 40_000).Select(day => new DateOnly(1920, 1, 1).AddDays(day)));
-        Span<byte> utf8 = stackalloc byte[10];
-        foreach (var date in dates)
-        {
-            CitizenJson.WriteDate(utf8, date);
-            Assert.Equal(CitizenJson.FormatDate(date), System.Text.Encoding.UTF8.GetString(utf8));
-        }
-    }
-
     // ---- ids and relations -----------------------------------------------------------------------
 
     [Fact]

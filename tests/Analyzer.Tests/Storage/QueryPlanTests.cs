@@ -82,62 +82,6 @@ public sealed class QueryPlanTests(PostgresApp app) : IClassFixture<PostgresApp>
         }
     }
 
-    /// <summary>
-    /// GET citizens streams an import in citizen_id order: PostgreSQL must read the primary key's index in order, not
-    /// sort what a bitmap scan found (a new import, estimated at a few rows, got the sort: 11 ms instead of 2.5 ms).
-    /// </summary>
-    [BackendFact]
-    public async Task GET_citizens_reads_the_primary_key_in_order_without_a_sort_after_ANALYZE()
-    {
-        var (old, fresh) = await AnalyzedImportsAsync();
-        var database = app.Services.GetRequiredService<Database>();
-        foreach (var importId in new[] { fresh, old })
-        {
-            await using var session = await database.ConnectAsync(CancellationToken.None);
-            await using var explain = session.Command(database.Dialect.InKeyOrder("EXPLAIN (FORMAT JSON) " + CitizenStore.SelectCitizens + " ORDER BY citizen_id"));
-            explain.AddParameter("@import_id", importId);
-            string json;
-            await using (var reader = await explain.ExecuteReaderAsync())
-            {
-                Assert.True(await reader.ReadAsync());
-                json = reader.GetString(0);
-            }
-            var plan = JsonDocument.Parse(json).RootElement[0].GetProperty("Plan");
-            var nodes = Flatten(plan).Select(n => n.GetProperty("Node Type").GetString()).ToList();
-            Assert.True(!nodes.Contains("Sort") && nodes.Contains("Index Scan"), $"GET citizens (import {importId}): {plan}");
-        }
-    }
-
-    /// <summary>The batch that reads without sorting sets sorting back as it ends: the pooled connection is as it was.</summary>
-    [BackendFact]
-    public async Task Reading_in_key_order_leaves_the_connection_sorting()
-    {
-        var (_, fresh) = await AnalyzedImportsAsync();
-        // One connection, which Npgsql hands back unreset: only the batch itself can have set sorting back.
-        Assert.True(DatabaseUrl.TryParse(app.DatabaseUrl + "?No%20Reset%20On%20Close=true&Maximum%20Pool%20Size=1", out var url, out var error), error);
-        await using var database = new PostgresDatabase(url.ConnectionString);
-        await using (var session = await database.ConnectAsync(CancellationToken.None))
-        {
-            await using var command = session.Command(CitizenStore.ShapeAndCitizensQuery(database.Dialect));
-            command.AddParameter("@import_id", fresh);
-            await using var reader = await command.ExecuteReaderAsync();
-            Assert.True(await reader.ReadAsync());
-            Assert.True(await reader.NextResultAsync());
-            var (rows, last) = (0, -1);
-            while (await reader.ReadAsync())
-            {
-                Assert.True(reader.GetInt32(0) > last);
-                (rows, last) = (rows + 1, reader.GetInt32(0));
-            }
-            Assert.Equal(10_000, rows);
-        }
-        await using (var session = await database.ConnectAsync(CancellationToken.None))
-        await using (var show = session.Command("SHOW enable_sort"))
-        {
-            Assert.Equal("on", await show.ExecuteScalarAsync());
-        }
-    }
-
     private static IEnumerable<JsonElement> Flatten(JsonElement node)
     {
         yield return node;
