@@ -21,40 +21,30 @@ public static class Outbox
     /// <summary>The key of the outbox's advisory lock: "outbox" in ASCII (the imports' keys are ids, far below).</summary>
     internal const long LockKey = 0x6F7574626F78;
 
-    private const string Insert =
-        "INSERT INTO outbox_events (type, subject, entity_key, data, occurred_at) VALUES (@type, @subject, @entity_key, @data, @occurred_at) RETURNING id";
-
     /// <summary>
     /// Appends <paramref name="draft"/> in the session's transaction, stamped with the service's clock; readers waiting on
     /// the feed are woken once it commits. Returns the event's id.
     /// </summary>
     public static async Task<long> AppendAsync(DbSession session, EventDraft draft, CancellationToken cancellationToken)
     {
-        await using var command = session.Command(session.Connection is NpgsqlConnection ? $"SELECT pg_advisory_xact_lock({LockKey}); {Insert}" : Insert);
-        command.AddParameter("@type", draft.Type);
-        command.AddParameter("@subject", draft.Subject);
-        command.AddParameter("@entity_key", draft.Key);
-        command.AddParameter("@data", draft.Data);
-        command.AddParameter("@occurred_at", session.Clock.GetUtcNow().ToUnixTimeMilliseconds());
-        long id;
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        var sql = new System.Text.StringBuilder();
+        await using var command = session.Command("");
+        AppendTo(session, command, sql, draft);
+        command.CommandText = sql.Append(" RETURNING id").ToString();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (session.Connection is NpgsqlConnection)
         {
-            if (session.Connection is NpgsqlConnection)
-            {
-                await reader.NextResultAsync(cancellationToken);
-            }
-            await reader.ReadAsync(cancellationToken);
-            id = reader.GetInt64(0);
+            await reader.NextResultAsync(cancellationToken);
         }
-        session.AfterCommit(OutboxSignal.Notify);
-        return id;
+        await reader.ReadAsync(cancellationToken);
+        return reader.GetInt64(0);
     }
 
     /// <summary>
     /// Adds the event's insert to <paramref name="command"/>, a command of <paramref name="session"/> that the caller
     /// is building and runs itself: the event travels in the same round trip as the change (a PATCH's or a POST's
-    /// last write), which is what keeps the outbox's cost on them within the benchmarks' 5 %. The parameters are
-    /// named <c>@outbox_*</c>; <paramref name="sql"/> is empty or ends with a complete statement.
+    /// last write). The parameters are named <c>@outbox_*</c>; <paramref name="sql"/> is empty or ends with a complete
+    /// statement, and ends with the insert afterwards.
     /// </summary>
     public static void AppendTo(DbSession session, DbCommand command, System.Text.StringBuilder sql, EventDraft draft)
     {
