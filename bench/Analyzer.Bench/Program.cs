@@ -115,9 +115,15 @@ namespace Analyzer.Bench
                 Description = "With a service started here on PostgreSQL: its --postgis (auto: PostGIS when installed; off: the bounding-box and haversine fallback)",
             }.AcceptOnlyFromAmong("auto", "off");
 
+            public Option<int?> CitizenCacheMb { get; } = new("--citizen-cache-mb")
+            {
+                Description = "With a service started here: its --citizen-cache-mb (0: imports are never held in memory; default: the service's)",
+            };
+
             public void AddTo(Command command)
             {
                 command.Options.Add(Postgis);
+                command.Options.Add(CitizenCacheMb);
                 if (backendOption is not null)
                 {
                     command.Options.Add(backendOption);
@@ -160,8 +166,9 @@ namespace Analyzer.Bench
                     return Target.External(parse.GetValue(BaseUrl)!, parse.GetValue(ServerPid), Console.Out, parse.GetValue(GrpcUrl));
                 }
                 string[] postgis = parse.GetValue(Postgis) is { } mode ? ["--postgis", mode] : [];
+                string[] citizenCache = parse.GetValue(CitizenCacheMb) is { } mb ? ["--citizen-cache-mb", mb.ToString(System.Globalization.CultureInfo.InvariantCulture)] : [];
                 return await Target.StartAsync(backend, parse.GetValue(ServerDll), parse.GetValue(MaxBodyBytes), parse.GetValue(ServerLogLevel)!, Console.Out,
-                    cancellationToken, [.. postgis, .. serviceArguments ?? []]);
+                    cancellationToken, [.. postgis, .. citizenCache, .. serviceArguments ?? []]);
             }
         }
 

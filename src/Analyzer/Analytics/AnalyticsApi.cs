@@ -61,7 +61,7 @@ public static class AnalyticsApi
         var version = PathIds.TryParseImportId(importId, out var id) ? await store.ImportVersionAsync(id, cancellationToken) : null;
         var json = version is null ? null : await cache.GetOrAddAsync(("birthdays", id, version.Value), async () =>
             JsonSerializer.SerializeToUtf8Bytes(
-                new DataEnvelope<Dictionary<string, BuyerPresents[]>>(Birthdays.PresentsByMonth(await store.ReadKinAsync(id, cancellationToken))),
+                new DataEnvelope<Dictionary<string, BuyerPresents[]>>(Birthdays.PresentsByMonth(await store.ReadKinAsync(id, version.Value, cancellationToken))),
                 AnalyzerJsonContext.Relaxed.DataEnvelopeDictionaryStringBuyerPresentsArray));
         return json is null ? Problems.ImportNotFound(importId) : TypedResults.Bytes(json, JsonData.ContentType);
     }
@@ -74,7 +74,7 @@ public static class AnalyticsApi
         var today = time.UtcToday();
         var json = version is null ? null : await cache.GetOrAddAsync(("percentiles", id, version.Value, today), async () =>
             JsonSerializer.SerializeToUtf8Bytes(
-                new DataEnvelope<TownAgePercentiles[]>(AgePercentiles.ByTown(await store.ReadTownBirthDatesAsync(id, cancellationToken), today)),
+                new DataEnvelope<TownAgePercentiles[]>(AgePercentiles.ByTown(await store.ReadTownBirthDatesAsync(id, version.Value, cancellationToken), today)),
                 AnalyzerJsonContext.Relaxed.DataEnvelopeTownAgePercentilesArray));
         return json is null ? Problems.ImportNotFound(importId) : TypedResults.Bytes(json, JsonData.ContentType);
     }
@@ -99,7 +99,7 @@ public static class AnalyticsApi
         var version = PathIds.TryParseImportId(importId, out var id) ? await store.ImportVersionAsync(id, cancellationToken) : null;
         var json = version is null ? null : await cache.GetOrAddAsync(("courses", id, version.Value, byMonth), async () =>
         {
-            var (buyers, channels) = await store.ReadBuyersAsync(id, cancellationToken);
+            var (buyers, channels) = await store.ReadBuyersAsync(id, version.Value, cancellationToken);
             return byMonth
                 ? JsonSerializer.SerializeToUtf8Bytes(new DataEnvelope<Dictionary<string, Dictionary<string, BuyerCourses[]>>>(Courses.ByChannelAndMonth(buyers, channels)),
                     AnalyzerJsonContext.Relaxed.DataEnvelopeDictionaryStringDictionaryStringBuyerCoursesArray)
@@ -158,7 +158,7 @@ public static class AnalyticsApi
             by.Contains(DemandKey.AgeGroup) ? string.Join(',', ageGroups.Select(g => g.Label)) + "@" + today.DayNumber : "");
         var json = version is null ? null : await cache.GetOrAddAsync(key, async () =>
             JsonSerializer.SerializeToUtf8Bytes(
-                new DataEnvelope<DemandRow[]>(Demand.Cells(await store.ReadPeopleAsync(id, cancellationToken), by, ageGroups, today)),
+                new DataEnvelope<DemandRow[]>(Demand.Cells(await store.ReadPeopleAsync(id, version.Value, cancellationToken), by, ageGroups, today)),
                 AnalyzerJsonContext.Relaxed.DataEnvelopeDemandRowArray));
         return json is null ? Problems.ImportNotFound(importId) : TypedResults.Bytes(json, JsonData.ContentType);
     }

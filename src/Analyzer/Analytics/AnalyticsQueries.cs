@@ -1,3 +1,4 @@
+using Analyzer.Imports;
 using Analyzer.Storage;
 
 namespace Analyzer.Analytics;
@@ -7,8 +8,12 @@ public readonly record struct TownBirthDate(string Town, DateOnly BirthDate);
 /// <summary>A citizen with what the courses and demand analyses need; ids of relatives and friends as stored (either may list the citizen itself).</summary>
 public sealed record Person(int CitizenId, string Town, DateOnly BirthDate, string? Channel, IReadOnlyList<int> Relatives, IReadOnlyList<int> Friends);
 
-/// <summary>The one query each analysis is computed from (the computing is <see cref="Birthdays"/> and <see cref="AgePercentiles"/>).</summary>
-public sealed class AnalyticsQueries(Database database)
+/// <summary>
+/// What each analysis is computed from (the computing is <see cref="Birthdays"/>, <see cref="AgePercentiles"/>, ...): this
+/// replica's snapshot of the import at the version asked for (<see cref="ImportSnapshots"/>), or else one query each
+/// that reads only what the analysis needs (an import too big to hold).
+/// </summary>
+public sealed class AnalyticsQueries(Database database, ImportSnapshots snapshots)
 {
     // Each reads one range of the citizens' primary key: no join, so no plan that statistics could make quadratic.
     // Only citizens with relatives: relations are mutual, so every relative of someone has relatives of its own.
@@ -36,8 +41,12 @@ public sealed class AnalyticsQueries(Database database)
     }
 
     /// <summary>Each citizen's id, birth date and relatives, ordered by citizen_id: those with relatives (the others buy nothing and are nobody's relative).</summary>
-    public async Task<IReadOnlyList<Kin>> ReadKinAsync(long importId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<Kin>> ReadKinAsync(long importId, long version, CancellationToken cancellationToken)
     {
+        if (await snapshots.GetAsync(importId, version, cancellationToken) is { } snapshot)
+        {
+            return [.. snapshot.Citizens.Where(c => c.Relatives.Count > 0).Select(c => new Kin(c.CitizenId, c.BirthDate, c.Relatives))];
+        }
         await using var session = await database.ConnectAsync(cancellationToken);
         await using var command = session.Command(KinQuery(database.Dialect));
         command.AddParameter("@import_id", importId);
@@ -51,8 +60,12 @@ public sealed class AnalyticsQueries(Database database)
     }
 
     /// <summary>Every citizen of an import with town, birth date, channel, relatives and friends, ordered by citizen_id.</summary>
-    public async Task<IReadOnlyList<Person>> ReadPeopleAsync(long importId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<Person>> ReadPeopleAsync(long importId, long version, CancellationToken cancellationToken)
     {
+        if (await snapshots.GetAsync(importId, version, cancellationToken) is { } snapshot)
+        {
+            return [.. snapshot.Citizens.Select(ToPerson)];
+        }
         await using var session = await database.ConnectAsync(cancellationToken);
         await using var command = session.Command(PeopleQuery);
         command.AddParameter("@import_id", importId);
@@ -64,8 +77,13 @@ public sealed class AnalyticsQueries(Database database)
     /// What the courses are computed from, in one round trip: the citizens who buy (those with relatives or friends,
     /// ordered by citizen_id) and every channel of the import (null for citizens without one).
     /// </summary>
-    public async Task<(IReadOnlyList<Person> Buyers, IReadOnlyList<string?> Channels)> ReadBuyersAsync(long importId, CancellationToken cancellationToken)
+    public async Task<(IReadOnlyList<Person> Buyers, IReadOnlyList<string?> Channels)> ReadBuyersAsync(long importId, long version, CancellationToken cancellationToken)
     {
+        if (await snapshots.GetAsync(importId, version, cancellationToken) is { } snapshot)
+        {
+            return ([.. snapshot.Citizens.Where(c => c.Relatives.Count > 0 || c.Friends is { Count: > 0 }).Select(ToPerson)],
+                [.. snapshot.Citizens.Select(c => c.Channel).Distinct()]);
+        }
         await using var session = await database.ConnectAsync(cancellationToken);
         await using var command = session.Command(BuyersQuery(database.Dialect) + "; " + ChannelsQuery);
         command.AddParameter("@import_id", importId);
@@ -80,6 +98,8 @@ public sealed class AnalyticsQueries(Database database)
         return (buyers, channels);
     }
 
+    private static Person ToPerson(Citizen c) => new(c.CitizenId, c.Town, c.BirthDate, c.Channel, c.Relatives, c.Friends ?? []);
+
     private async Task<List<Person>> ReadPersonsAsync(System.Data.Common.DbDataReader reader, CancellationToken cancellationToken)
     {
         var people = new List<Person>();
@@ -93,8 +113,12 @@ public sealed class AnalyticsQueries(Database database)
     }
 
     /// <summary>Each citizen's (town, birth date) of an import.</summary>
-    public async Task<IReadOnlyList<TownBirthDate>> ReadTownBirthDatesAsync(long importId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<TownBirthDate>> ReadTownBirthDatesAsync(long importId, long version, CancellationToken cancellationToken)
     {
+        if (await snapshots.GetAsync(importId, version, cancellationToken) is { } snapshot)
+        {
+            return [.. snapshot.Citizens.Select(c => new TownBirthDate(c.Town, c.BirthDate))];
+        }
         await using var session = await database.ConnectAsync(cancellationToken);
         await using var command = session.Command(TownsQuery);
         command.AddParameter("@import_id", importId);

@@ -61,12 +61,9 @@ public sealed class AnalyzerGrpcService(
     public override async Task ListCitizens(
         Proto.ListCitizensRequest request, IServerStreamWriter<Proto.ListCitizensResponse> responseStream, ServerCallContext context)
     {
-        if (await citizens.HasFriendsAndChannelsAsync(request.ImportId, context.CancellationToken) is not { } hasFriendsAndChannels)
-        {
-            throw GrpcErrors.ImportNotFound(request.ImportId);
-        }
+        var all = await citizens.CitizensAsync(request.ImportId, context.CancellationToken) ?? throw GrpcErrors.ImportNotFound(request.ImportId);
         var batch = new Proto.ListCitizensResponse();
-        await foreach (var citizen in citizens.ReadCitizensAsync(request.ImportId, hasFriendsAndChannels, context.CancellationToken))
+        await foreach (var citizen in all)
         {
             batch.Citizens.Add(CitizenMessages.ToMessage(citizen));
             if (batch.Citizens.Count == ListBatchSize)
@@ -123,7 +120,7 @@ public sealed class AnalyzerGrpcService(
         var version = await analytics.ImportVersionAsync(id, context.CancellationToken) ?? throw GrpcErrors.ImportNotFound(id);
         // The cache holds serialised answers: the message's bytes here, beside the REST answer's JSON under another key.
         var bytes = await cache.GetOrAddAsync(("grpc-birthdays", id, version), async () =>
-            BirthdaysMessage(Birthdays.PresentsByMonth(await analytics.ReadKinAsync(id, context.CancellationToken))).ToByteArray());
+            BirthdaysMessage(Birthdays.PresentsByMonth(await analytics.ReadKinAsync(id, version, context.CancellationToken))).ToByteArray());
         return Proto.GetBirthdaysResponse.Parser.ParseFrom(bytes);
     }
 
@@ -134,7 +131,7 @@ public sealed class AnalyzerGrpcService(
         var version = await analytics.ImportVersionAsync(id, context.CancellationToken) ?? throw GrpcErrors.ImportNotFound(id);
         var today = time.UtcToday();
         var bytes = await cache.GetOrAddAsync(("grpc-percentiles", id, version, today), async () =>
-            PercentilesMessage(AgePercentiles.ByTown(await analytics.ReadTownBirthDatesAsync(id, context.CancellationToken), today)).ToByteArray());
+            PercentilesMessage(AgePercentiles.ByTown(await analytics.ReadTownBirthDatesAsync(id, version, context.CancellationToken), today)).ToByteArray());
         return Proto.GetAgePercentilesResponse.Parser.ParseFrom(bytes);
     }
 
@@ -146,7 +143,7 @@ public sealed class AnalyzerGrpcService(
         var version = await analytics.ImportVersionAsync(id, context.CancellationToken) ?? throw GrpcErrors.ImportNotFound(id);
         var bytes = await cache.GetOrAddAsync(("grpc-courses", id, version, byMonth), async () =>
         {
-            var (buyers, channels) = await analytics.ReadBuyersAsync(id, context.CancellationToken);
+            var (buyers, channels) = await analytics.ReadBuyersAsync(id, version, context.CancellationToken);
             return (byMonth ? CoursesByMonthMessage(Courses.ByChannelAndMonth(buyers, channels)) : CoursesMessage(Courses.ByChannel(buyers, channels))).ToByteArray();
         });
         return Proto.GetCoursesResponse.Parser.ParseFrom(bytes);
@@ -199,7 +196,7 @@ public sealed class AnalyzerGrpcService(
         var key = ("grpc-demand", id, version, string.Join(',', by.Select(Demand.KeyName)),
             by.Contains(DemandKey.AgeGroup) ? string.Join(',', ageGroups.Select(g => g.Label)) + "@" + today.DayNumber : "");
         var bytes = await cache.GetOrAddAsync(key, async () =>
-            DemandMessage(by, Demand.Cells(await analytics.ReadPeopleAsync(id, context.CancellationToken), by, ageGroups, today)).ToByteArray());
+            DemandMessage(by, Demand.Cells(await analytics.ReadPeopleAsync(id, version, context.CancellationToken), by, ageGroups, today)).ToByteArray());
         return Proto.GetDemandResponse.Parser.ParseFrom(bytes);
     }
 

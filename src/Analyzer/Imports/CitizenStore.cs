@@ -18,7 +18,7 @@ public sealed record PatchOutcome(
 /// one range of the citizens' primary key: a citizen's relatives and friends are id lists on its own row, so
 /// no query joins citizens to themselves and no plan can depend on statistics.
 /// </summary>
-public sealed class CitizenStore(Database database, AnalyzerMetrics metrics)
+public sealed class CitizenStore(Database database, ImportSnapshots snapshots, AnalyzerMetrics metrics)
 {
     private static readonly string[] CitizenTableColumns =
         ["import_id", "citizen_id", "town", "street", "building", "apartment", "name", "birth_date", "gender", "relatives", "friends", "channel"];
@@ -36,8 +36,10 @@ public sealed class CitizenStore(Database database, AnalyzerMetrics metrics)
         {
             importId = (long)(await command.ExecuteScalarAsync(cancellationToken))!;
         }
+        var kept = snapshots.Collect();
         var citizens = await database.BulkInsertAsync(session, "citizens", CitizenTableColumns, body.TrackedBy(progress, cancellationToken), (citizen, row) =>
         {
+            kept.Add(citizen);
             row.WriteInt64(importId);
             row.WriteInt32(citizen.CitizenId);
             row.WriteText(citizen.Town);
@@ -76,6 +78,7 @@ public sealed class CitizenStore(Database database, AnalyzerMetrics metrics)
             await finish.ExecuteNonQueryAsync(cancellationToken);
         }
         await session.CommitAsync(cancellationToken);
+        snapshots.KeepNew(importId, kept, body.UsesFriendsOrChannels);
         metrics.ImportStored(citizens);
         return importId;
     }
@@ -84,20 +87,35 @@ public sealed class CitizenStore(Database database, AnalyzerMetrics metrics)
         "SELECT citizen_id, town, street, building, apartment, name, birth_date, gender, relatives, friends, channel"
         + " FROM citizens WHERE import_id = @import_id";
 
-    /// <summary>Whether the import exists and, if so, whether its citizens are read with friends and channel.</summary>
-    public async Task<bool?> HasFriendsAndChannelsAsync(long importId, CancellationToken cancellationToken)
+    /// <summary>Whether the import exists and, if so, whether its citizens are read with friends and channel, and its version.</summary>
+    public async Task<(bool HasFriendsAndChannels, long Version)?> ShapeAsync(long importId, CancellationToken cancellationToken)
     {
         await using var session = await database.ConnectAsync(cancellationToken);
         await using var command = session.Command(SelectShape);
         command.AddParameter("@import_id", importId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? reader.GetBoolean(0) : null;
+        return await reader.ReadAsync(cancellationToken) ? (reader.GetBoolean(0), reader.GetInt64(1)) : null;
     }
 
-    private const string SelectShape = "SELECT has_friends_and_channels FROM imports WHERE import_id = @import_id";
+    private const string SelectShape = "SELECT has_friends_and_channels, version FROM imports WHERE import_id = @import_id";
 
-    /// <summary>Streams the citizens of an import, ordered by citizen_id, in the import's shape (see <see cref="Citizen"/>).</summary>
-    public async IAsyncEnumerable<Citizen> ReadCitizensAsync(long importId, bool hasFriendsAndChannels, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>
+    /// The citizens of an import, ordered by citizen_id, in the import's shape (see <see cref="Citizen"/>); null when
+    /// there is no such import. From this replica's snapshot of the import's current version (read whole first when
+    /// the import may be held), else streamed from the table.
+    /// </summary>
+    public async Task<IAsyncEnumerable<Citizen>?> CitizensAsync(long importId, CancellationToken cancellationToken)
+    {
+        if (await ShapeAsync(importId, cancellationToken) is not { } shape)
+        {
+            return null;
+        }
+        return await snapshots.GetAsync(importId, shape.Version, cancellationToken) is { } snapshot
+            ? snapshot.Citizens.ToAsyncEnumerable()
+            : ReadCitizensAsync(importId, shape.HasFriendsAndChannels, cancellationToken);
+    }
+
+    private async IAsyncEnumerable<Citizen> ReadCitizensAsync(long importId, bool hasFriendsAndChannels, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var session = await database.ConnectAsync(cancellationToken);
         await using var command = session.Command(SelectCitizens + " ORDER BY citizen_id");
@@ -105,22 +123,23 @@ public sealed class CitizenStore(Database database, AnalyzerMetrics metrics)
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            yield return ReadCitizen(reader, hasFriendsAndChannels);
+            yield return ReadCitizen(database.Dialect, reader, 0, hasFriendsAndChannels);
         }
     }
 
-    private Citizen ReadCitizen(DbDataReader reader, bool hasFriendsAndChannels) => new(
-        reader.GetInt32(0),
-        reader.GetString(1),
-        reader.GetString(2),
-        reader.GetString(3),
-        reader.GetInt32(4),
-        reader.GetString(5),
-        reader.GetFieldValue<DateOnly>(6),
-        GenderNames.Parse(reader.GetString(7)),
-        database.Dialect.ReadIdList(reader, 8)!,
-        hasFriendsAndChannels && !reader.IsDBNull(10) ? reader.GetString(10) : null,
-        hasFriendsAndChannels ? database.Dialect.ReadIdList(reader, 9) : null);
+    /// <summary>A row of <see cref="SelectCitizens"/>'s columns, starting at <paramref name="first"/>.</summary>
+    internal static Citizen ReadCitizen(SqlDialect dialect, DbDataReader reader, int first, bool hasFriendsAndChannels) => new(
+        reader.GetInt32(first),
+        reader.GetString(first + 1),
+        reader.GetString(first + 2),
+        reader.GetString(first + 3),
+        reader.GetInt32(first + 4),
+        reader.GetString(first + 5),
+        reader.GetFieldValue<DateOnly>(first + 6),
+        GenderNames.Parse(reader.GetString(first + 7)),
+        dialect.ReadIdList(reader, first + 8)!,
+        hasFriendsAndChannels && !reader.IsDBNull(first + 10) ? reader.GetString(first + 10) : null,
+        hasFriendsAndChannels ? dialect.ReadIdList(reader, first + 9) : null);
 
     /// <summary>
     /// Applies a patch atomically; PATCHes of one import are serialised by its lock. Two commands after the
@@ -134,6 +153,8 @@ public sealed class CitizenStore(Database database, AnalyzerMetrics metrics)
 
         var named = (patch.Relatives ?? []).Concat(patch.Friends ?? []).Distinct().ToArray();
         Citizen? current = null;
+        var hasFriendsAndChannels = false;
+        long versionBefore = 0;
         var known = new HashSet<int>();
         await using (var read = session.Command(SelectShape + "; " + SelectCitizens + " AND citizen_id = @citizen_id;"
             + (named.Length > 0 ? $" SELECT citizen_id FROM citizens WHERE import_id = @import_id AND {dialect.InIdList("citizen_id", "@named")};" : "")))
@@ -149,11 +170,12 @@ public sealed class CitizenStore(Database database, AnalyzerMetrics metrics)
             {
                 return new PatchOutcome(PatchStatus.CitizenNotFound); // no such import
             }
-            var hasFriendsAndChannels = reader.GetBoolean(0);
+            hasFriendsAndChannels = reader.GetBoolean(0);
+            versionBefore = reader.GetInt64(1);
             await reader.NextResultAsync(cancellationToken);
             if (await reader.ReadAsync(cancellationToken))
             {
-                current = ReadCitizen(reader, hasFriendsAndChannels);
+                current = ReadCitizen(dialect, reader, 0, hasFriendsAndChannels);
             }
             if (named.Length > 0 && await reader.NextResultAsync(cancellationToken))
             {
@@ -179,8 +201,8 @@ public sealed class CitizenStore(Database database, AnalyzerMetrics metrics)
         write.AddParameter("@import_id", importId);
         write.AddParameter("@citizen_id", citizenId);
         var shapeChanges = patch.NamesFriendsOrChannel && !current.HasFriendsAndChannels;
-        MirrorLinks(write, sql, "relatives", citizenId, current.Relatives, patch.Relatives);
-        MirrorLinks(write, sql, "friends", citizenId, current.Friends ?? [], patch.Friends);
+        var relativesChange = MirrorLinks(write, sql, "relatives", citizenId, current.Relatives, patch.Relatives);
+        var friendsChange = MirrorLinks(write, sql, "friends", citizenId, current.Friends ?? [], patch.Friends);
         var changes = new List<(string Column, object Value)>();
         if (patch.Town is { } town) changes.Add(("town", town));
         if (patch.Street is { } street) changes.Add(("street", street));
@@ -213,6 +235,8 @@ public sealed class CitizenStore(Database database, AnalyzerMetrics metrics)
         await session.CommitAsync(cancellationToken);
 
         var updated = patch.ApplyTo(current);
+        snapshots.Patched(importId, versionBefore, new ImportSnapshots.Change(
+            updated, relativesChange.Lost, relativesChange.Gained, friendsChange.Lost, friendsChange.Gained, shapeChanges));
         return new PatchOutcome(PatchStatus.Updated, updated with
         {
             Relatives = [.. updated.Relatives.Order()],
@@ -228,12 +252,13 @@ public sealed class CitizenStore(Database database, AnalyzerMetrics metrics)
     /// Appends the statements that keep a list mutual when the citizen's list changes from
     /// <paramref name="before"/> to <paramref name="after"/>: the ids it loses drop it from theirs, the ids it
     /// gains add it to theirs. Its own row is written with its new list; a self-link needs nothing more.
+    /// Returns those ids.
     /// </summary>
-    private void MirrorLinks(DbCommand write, System.Text.StringBuilder sql, string column, int citizenId, IReadOnlyList<int> before, IReadOnlyList<int>? after)
+    private (int[] Lost, int[] Gained) MirrorLinks(DbCommand write, System.Text.StringBuilder sql, string column, int citizenId, IReadOnlyList<int> before, IReadOnlyList<int>? after)
     {
         if (after is null)
         {
-            return;
+            return ([], []);
         }
         var dialect = database.Dialect;
         var lost = before.Except(after).Where(id => id != citizenId).ToArray();
@@ -250,5 +275,6 @@ public sealed class CitizenStore(Database database, AnalyzerMetrics metrics)
             sql.Append($"UPDATE citizens SET {column} = {dialect.IdListWith(column, "@citizen_id")}"
                 + $" WHERE import_id = @import_id AND {dialect.InIdList("citizen_id", $"@{column}_gained")}; ");
         }
+        return (lost, gained);
     }
 }

@@ -11,7 +11,11 @@ namespace Analyzer.Imports;
 
 public static class ImportsApi
 {
-    public static IServiceCollection AddImports(this IServiceCollection services) => services.AddSingleton<CitizenStore>();
+    public static IServiceCollection AddImports(this IServiceCollection services)
+    {
+        services.AddSettings<ImportsOptions>();
+        return services.AddSingleton<CitizenStore>().AddSingleton<ImportSnapshots>();
+    }
 
     public static RouteGroupBuilder MapImports(this IEndpointRouteBuilder app)
     {
@@ -75,11 +79,11 @@ public static class ImportsApi
     private static async Task<Results<CitizenResults, ProblemHttpResult>> GetCitizens(
         [FromRoute(Name = "import_id"), Description(EndpointDocs.ImportIdDescription)] string importId, CitizenStore store, CancellationToken cancellationToken)
     {
-        if (!PathIds.TryParseImportId(importId, out var id) || await store.HasFriendsAndChannelsAsync(id, cancellationToken) is not { } hasFriendsAndChannels)
+        if (!PathIds.TryParseImportId(importId, out var id) || await store.CitizensAsync(id, cancellationToken) is not { } citizens)
         {
             return Problems.ImportNotFound(importId);
         }
-        return CitizenResults.List(store.ReadCitizensAsync(id, hasFriendsAndChannels, cancellationToken));
+        return CitizenResults.List(citizens);
     }
 
     private static async Task<Results<CitizenResults, ValidationProblem, ProblemHttpResult>> PatchCitizen(

@@ -94,13 +94,14 @@ public static class ImportsListApi
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteImport(
         [FromRoute(Name = "import_id"), Description(EndpointDocs.ImportIdDescription)] string importId, ImportCatalog catalog, AnswerCache answers,
-        CancellationToken cancellationToken)
+        ImportSnapshots snapshots, CancellationToken cancellationToken)
     {
         if (!PathIds.TryParseImportId(importId, out var id) || !await catalog.DeleteAsync(id, cancellationToken))
         {
             return Problems.ImportNotFound(importId);
         }
         answers.ForgetImport(id);
+        snapshots.Forget(id);
         return TypedResults.NoContent();
     }
 

@@ -180,7 +180,7 @@ public static class Settings
     public const string VariablePrefix = "ANALYZER_";
 
     /// <summary>The options classes, in the order their options are listed by <c>--help</c>.</summary>
-    public static IReadOnlyList<Type> OptionsTypes { get; } = [typeof(WebOptions), typeof(StorageOptions), typeof(DatasetsOptions), typeof(Jobs.JobsOptions), typeof(AuthOptions), typeof(EventsOptions), typeof(ObservabilityOptions)];
+    public static IReadOnlyList<Type> OptionsTypes { get; } = [typeof(WebOptions), typeof(StorageOptions), typeof(Imports.ImportsOptions), typeof(DatasetsOptions), typeof(Jobs.JobsOptions), typeof(AuthOptions), typeof(EventsOptions), typeof(ObservabilityOptions)];
 
     public static IReadOnlyList<Setting> All { get; } = Declare();
 

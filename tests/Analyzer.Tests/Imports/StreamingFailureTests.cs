@@ -5,11 +5,18 @@ using Microsoft.Data.Sqlite;
 
 namespace Analyzer.Tests.Imports;
 
+/// <summary>The service holding no import in memory: every GET .../citizens streams from the table.</summary>
+public sealed class StreamingSqliteApp : SqliteApp
+{
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Analyzer:CITIZEN_CACHE_MB"] = "0" };
+}
+
 /// <summary>
 /// GET .../citizens streams: a failure once the body has begun must break the transfer, never append a problem
-/// to a half-written <c>{"data":[...</c>. The failure is real: one citizen's stored birth date made unreadable.
+/// to a half-written <c>{"data":[...</c>. The failure is real: one citizen's stored birth date made unreadable behind the
+/// service's back (so the service must not hold the import in memory, which would answer from there).
 /// </summary>
-public sealed class StreamingFailureTests(SqliteApp app) : IClassFixture<SqliteApp>
+public sealed class StreamingFailureTests(StreamingSqliteApp app) : IClassFixture<StreamingSqliteApp>
 {
     private readonly HttpClient client = app.CreateClient();
 
@@ -66,7 +73,7 @@ public sealed class StreamingFailureTests(SqliteApp app) : IClassFixture<SqliteA
         try
         {
             var file = Path.Combine(directory.FullName, "analyzer.db");
-            await using var server = await AnalyzerServer.StartAsync(directory.FullName, null, "--db", "sqlite://" + file, "--log-level", "Warning");
+            await using var server = await AnalyzerServer.StartAsync(directory.FullName, null, "--db", "sqlite://" + file, "--log-level", "Warning", "--citizen-cache-mb", "0");
             var importId = await ImportWithUnreadableCitizenAsync(server.Client, file, 200, 50);
 
             string? body = null;
