@@ -114,18 +114,25 @@ public sealed class ImportSnapshots
         {
             return;
         }
+        // As the database gives them back: lists sorted, friends and channel only in the extended shape. Most citizens
+        // already are, and are kept as they are.
         var normalised = new Citizen[citizens.Count];
+        var ordered = true;
         for (var i = 0; i < normalised.Length; i++)
         {
             var citizen = citizens[i];
-            normalised[i] = citizen with
-            {
-                Relatives = Sorted(citizen.Relatives),
-                Friends = hasFriendsAndChannels ? Sorted(citizen.Friends ?? []) : null,
-                Channel = hasFriendsAndChannels ? citizen.Channel : null,
-            };
+            var relatives = Sorted(citizen.Relatives);
+            IReadOnlyList<int>? friends = hasFriendsAndChannels ? Sorted(citizen.Friends ?? []) : null;
+            var channel = hasFriendsAndChannels ? citizen.Channel : null;
+            normalised[i] = ReferenceEquals(relatives, citizen.Relatives) && ReferenceEquals(friends, citizen.Friends) && channel == citizen.Channel
+                ? citizen
+                : citizen with { Relatives = relatives, Friends = friends, Channel = channel };
+            ordered &= i == 0 || normalised[i - 1].CitizenId < citizen.CitizenId;
         }
-        Array.Sort(normalised, (a, b) => a.CitizenId.CompareTo(b.CitizenId));
+        if (!ordered)
+        {
+            Array.Sort(normalised, (a, b) => a.CitizenId.CompareTo(b.CitizenId));
+        }
         Keep(importId, new ImportSnapshot(0, normalised));
     }
 
