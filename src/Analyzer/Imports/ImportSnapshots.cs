@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Analyzer.Observability;
 using Analyzer.Storage;
 using Analyzer.Web;
 using System.Collections.Concurrent;
@@ -35,6 +36,7 @@ public sealed record ImportSnapshot(long Version, Citizen[] Citizens);
 public sealed class ImportSnapshots
 {
     private readonly Database database;
+    private readonly AnalyzerMetrics metrics;
     private readonly long limitBytes;
     private readonly long importLimitBytes;
 
@@ -49,9 +51,10 @@ public sealed class ImportSnapshots
 
     private sealed record Held(long ImportId, ImportSnapshot Snapshot, long Bytes);
 
-    public ImportSnapshots(Database database, IOptions<ImportsOptions> options)
+    public ImportSnapshots(Database database, IOptions<ImportsOptions> options, AnalyzerMetrics metrics)
     {
         this.database = database;
+        this.metrics = metrics;
         limitBytes = options.Value.CitizenCacheMb * 1024L * 1024;
         importLimitBytes = limitBytes / 4;
     }
@@ -64,20 +67,19 @@ public sealed class ImportSnapshots
     {
         if (limitBytes == 0 || tooLarge.ContainsKey(importId))
         {
+            metrics.CitizenCacheMiss();
             return null;
         }
         if (TryGet(importId, version) is { } snapshot)
         {
+            metrics.CitizenCacheHit();
             return snapshot;
         }
+        metrics.CitizenCacheMiss();
         var (read, fits) = await ReadAsync(importId, cancellationToken);
         if (!fits)
         {
-            if (tooLarge.Count >= 100_000)
-            {
-                tooLarge.Clear();
-            }
-            tooLarge[importId] = true;
+            MarkTooLarge(importId);
         }
         else if (read is not null)
         {
@@ -85,6 +87,18 @@ public sealed class ImportSnapshots
         }
         return read;
     }
+
+    private void MarkTooLarge(long importId)
+    {
+        if (tooLarge.Count >= 100_000)
+        {
+            tooLarge.Clear();
+        }
+        tooLarge[importId] = true;
+    }
+
+    /// <summary>About how many bytes the imports held take (what <see cref="ImportsOptions.CitizenCacheMb"/> bounds).</summary>
+    public long HeldBytes => Interlocked.Read(ref heldBytes);
 
     /// <summary>The import at exactly <paramref name="version"/> if this replica holds it.</summary>
     public ImportSnapshot? TryGet(long importId, long version)
@@ -112,6 +126,10 @@ public sealed class ImportSnapshots
     {
         if (collector.Citizens is not { } citizens)
         {
+            if (limitBytes > 0)
+            {
+                MarkTooLarge(importId); // so that no reader tries to read it whole first
+            }
             return;
         }
         // As the database gives them back: lists sorted, friends and channel only in the extended shape. Most citizens
@@ -254,7 +272,9 @@ public sealed class ImportSnapshots
 
     /// <summary>
     /// Every citizen of the import and the version they are at, read by one statement (so at one version). Not
-    /// <c>Fits</c> when they outgrow what an import may hold: the statement reads no more rows than could fit.
+    /// <c>Fits</c> when they outgrow what an import may hold: the statement asks for no more rows than could fit, and
+    /// the read stops (the driver skips the rest) once their size is over. This happens once per import and replica:
+    /// the import is then known to be too big (and a POST that could not keep its import says so at once).
     /// No snapshot either when no row came back: the import has no citizens, or was deleted meanwhile.
     /// </summary>
     private async Task<(ImportSnapshot? Snapshot, bool Fits)> ReadAsync(long importId, CancellationToken cancellationToken)

@@ -2,6 +2,7 @@ using Analyzer.Auth;
 using System.ComponentModel;
 using Analyzer.Docs;
 using Analyzer.Jobs;
+using Analyzer.Observability;
 using Analyzer.Storage;
 using Analyzer.Web;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -14,7 +15,9 @@ public static class ImportsApi
     public static IServiceCollection AddImports(this IServiceCollection services)
     {
         services.AddSettings<ImportsOptions>();
-        return services.AddSingleton<CitizenStore>().AddSingleton<ImportSnapshots>();
+        return services.AddSingleton<CitizenStore>().AddSingleton<ImportSnapshots>()
+            .AddAnalyzerGauge("analyzer.citizen_cache.held", "By", "Estimated bytes of the imports held in memory (bounded by --citizen-cache-mb)",
+                provider => provider.GetRequiredService<ImportSnapshots>().HeldBytes);
     }
 
     public static RouteGroupBuilder MapImports(this IEndpointRouteBuilder app)

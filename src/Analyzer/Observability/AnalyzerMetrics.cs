@@ -14,6 +14,8 @@ public sealed class AnalyzerMetrics
 
     private readonly Counter<long> cacheHits;
     private readonly Counter<long> cacheMisses;
+    private readonly Counter<long> citizenCacheHits;
+    private readonly Counter<long> citizenCacheMisses;
     private readonly Histogram<long> importCitizens;
 
     public AnalyzerMetrics(IMeterFactory meters, IEnumerable<GaugeRegistration> gauges, IServiceProvider services)
@@ -23,6 +25,10 @@ public sealed class AnalyzerMetrics
             "Analytics answers served from the cache (hit ratio: hits / (hits + misses))");
         cacheMisses = Meter.CreateCounter<long>("analyzer.answer_cache.misses", "{answer}",
             "Analytics answers computed because the cache did not hold them");
+        citizenCacheHits = Meter.CreateCounter<long>("analyzer.citizen_cache.hits", "{read}",
+            "Reads of an import's citizens (GET citizens, an analysis) served from the import held in memory at its current version");
+        citizenCacheMisses = Meter.CreateCounter<long>("analyzer.citizen_cache.misses", "{read}",
+            "Reads of an import's citizens that went to the database (not held, held at an older version, or too big to hold)");
         importCitizens = Meter.CreateHistogram("analyzer.import.citizens", "{citizen}", "Citizens of each stored import",
             tags: null, advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [10, 100, 1_000, 10_000, 100_000, 1_000_000] });
         foreach (var gauge in gauges)
@@ -38,6 +44,10 @@ public sealed class AnalyzerMetrics
     public void AnswerCacheHit() => cacheHits.Add(1);
 
     public void AnswerCacheMiss() => cacheMisses.Add(1);
+
+    public void CitizenCacheHit() => citizenCacheHits.Add(1);
+
+    public void CitizenCacheMiss() => citizenCacheMisses.Add(1);
 
     public void ImportStored(long citizens) => importCitizens.Record(citizens);
 }

@@ -66,6 +66,7 @@ public abstract class MetricsTests<TApp>(TApp app) : IClassFixture<TApp> where T
             now.Sum(Duration, birthdaysRoute, ok200) - before.Sum(Duration, birthdaysRoute, ok200) >= 3
             && now.Sum("analyzer_answer_cache_misses_total") - before.Sum("analyzer_answer_cache_misses_total") >= 1
             && now.Sum("analyzer_answer_cache_hits_total") - before.Sum("analyzer_answer_cache_hits_total") >= 2
+            && now.Sum("analyzer_citizen_cache_hits_total") - before.Sum("analyzer_citizen_cache_hits_total") >= 2
             && now.Sum("analyzer_import_citizens_count") - before.Sum("analyzer_import_citizens_count") >= 1;
         var after = await ScrapeAsync();
         for (var wait = 0; wait < 50 && !AllIn(after); wait++)
@@ -82,6 +83,10 @@ public abstract class MetricsTests<TApp>(TApp app) : IClassFixture<TApp> where T
         // The first GET computes the answer, the next two read it from the cache.
         Assert.True(after.Sum("analyzer_answer_cache_misses_total") - before.Sum("analyzer_answer_cache_misses_total") >= 1, "no cache miss counted");
         Assert.True(after.Sum("analyzer_answer_cache_hits_total") - before.Sum("analyzer_answer_cache_hits_total") >= 2, "cache hits not counted");
+
+        // The POST left the import in memory: the birthdays' computing and the GET of the citizens read it from there.
+        Assert.True(after.Sum("analyzer_citizen_cache_hits_total") - before.Sum("analyzer_citizen_cache_hits_total") >= 2, "citizen cache hits not counted");
+        Assert.True(after.Has("analyzer_citizen_cache_held_bytes"), "no gauge of the imports held in memory");
 
         Assert.True(after.Sum("analyzer_import_citizens_count") - before.Sum("analyzer_import_citizens_count") >= 1, "the import is not counted");
         Assert.True(after.Sum("analyzer_import_citizens_sum") - before.Sum("analyzer_import_citizens_sum") >= Size, "the import's citizens are not summed");
