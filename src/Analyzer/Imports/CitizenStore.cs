@@ -36,7 +36,7 @@ public sealed class CitizenStore(Database database, ImportSnapshots snapshots, A
         {
             importId = (long)(await command.ExecuteScalarAsync(cancellationToken))!;
         }
-        var kept = snapshots.Collect();
+        var kept = snapshots.Collect(body.BodyBytes);
         var citizens = await database.BulkInsertAsync(session, "citizens", CitizenTableColumns, body.TrackedBy(progress, cancellationToken), (citizen, row) =>
         {
             kept.Add(citizen);

@@ -32,6 +32,9 @@ public static partial class CitizenJson
         private int index;
         private bool enumerated;
 
+        /// <summary>The body's length in bytes.</summary>
+        public long BodyBytes => body.Length;
+
         /// <summary>Whether any citizen named friends or channel: the import then has both on every citizen.</summary>
         public bool UsesFriendsOrChannels { get; private set; }
 

@@ -116,10 +116,11 @@ public sealed class ImportSnapshots
     }
 
     /// <summary>
-    /// A collector for POST: it gathers the citizens as they are stored, and gives up (returns false from
-    /// <see cref="Collector.Add"/>, dropping what it gathered) once they outgrow what an import may hold.
+    /// A collector for POST: it gathers the citizens as they are stored, and gives up (dropping what it gathered) once
+    /// they outgrow what an import may hold. A body of <paramref name="bodyBytes"/> too big to fit once read (its
+    /// citizens take about 1.5 times its bytes) is not gathered at all.
     /// </summary>
-    public Collector Collect() => new(importLimitBytes);
+    public Collector Collect(long bodyBytes) => new(bodyBytes * 3 / 2 <= importLimitBytes ? importLimitBytes : 0);
 
     /// <summary>Keeps what <paramref name="collector"/> gathered as the import's version 0 (a new import).</summary>
     public void KeepNew(long importId, Collector collector, bool hasFriendsAndChannels)
