@@ -1,19 +1,9 @@
-using System.ComponentModel.DataAnnotations;
+using System.Collections.Concurrent;
 using Analyzer.Observability;
 using Analyzer.Storage;
-using Analyzer.Web;
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 
 namespace Analyzer.Imports;
-
-/// <summary>Settings of the imports. See <see cref="Settings"/>.</summary>
-public sealed class ImportsOptions
-{
-    /// <summary>0 turns the snapshots off: every read goes to the database.</summary>
-    [ConfigurationKeyName("CITIZEN_CACHE_MB"), Setting("MiB of memory for recently used imports' citizens, which GET citizens and the analyses read instead of the database while the import's version still matches (0: off)"), Range(0, 65536)]
-    public int CitizenCacheMb { get; set; } = 32;
-}
 
 /// <summary>All the citizens of an import at one version, ordered by citizen_id, each list in ascending order, as the database would give them.</summary>
 public sealed record ImportSnapshot(long Version, Citizen[] Citizens);
@@ -101,7 +91,7 @@ public sealed class ImportSnapshots
     public long HeldBytes => Interlocked.Read(ref heldBytes);
 
     /// <summary>The import at exactly <paramref name="version"/> if this replica holds it.</summary>
-    public ImportSnapshot? TryGet(long importId, long version)
+    private ImportSnapshot? TryGet(long importId, long version)
     {
         lock (gate)
         {
