@@ -18,6 +18,8 @@ public class ImportBenchmarks
 {
     private byte[] body = [];
     private DateOnly today;
+    private Citizen[] citizens = [];
+    private readonly ArrayBufferWriter<byte> answer = new(4 << 20);
 
     [Params(0, 256)]
     public int TextLength { get; set; }
@@ -28,10 +30,11 @@ public class ImportBenchmarks
         body = GeneratedImport.Create(new ImportSpec(10_000, 1_000, Seed: 1, TextLength)).ToJson();
         today = DateOnly.FromDateTime(DateTime.UtcNow);
         var errors = new ValidationErrors();
-        if (CitizenJson.ReadImport(new ReadOnlySequence<byte>(body), today, errors) is not { Length: 10_000 })
+        if (CitizenJson.ReadImport(new ReadOnlySequence<byte>(body), today, errors) is not { Length: 10_000 } read)
         {
             throw new InvalidOperationException($"the generated import is not valid: {string.Join("; ", errors.ToDictionary().Select(e => $"{e.Key}: {e.Value[0]}"))}");
         }
+        citizens = read;
     }
 
     [Benchmark(Baseline = true, Description = "JsonDocument.Parse (floor)")]
@@ -43,6 +46,22 @@ public class ImportBenchmarks
 
     [Benchmark(Description = "CitizenJson.ReadImport")]
     public Citizen[]? ReadImport() => CitizenJson.ReadImport(new ReadOnlySequence<byte>(body), today, new ValidationErrors());
+
+    /// <summary>GET .../citizens's answer written from citizens held in memory (ImportSnapshots), without the socket.</summary>
+    [Benchmark(Description = "CitizenJson.Write x 10,000")]
+    public int WriteCitizens()
+    {
+        answer.ResetWrittenCount();
+        using var writer = new Utf8JsonWriter(answer, Analyzer.Web.AnalyzerJsonContext.WriterOptions);
+        writer.WriteStartArray();
+        foreach (var citizen in citizens)
+        {
+            CitizenJson.Write(writer, citizen);
+        }
+        writer.WriteEndArray();
+        writer.Flush();
+        return answer.WrittenCount;
+    }
 
     /// <summary>The check every JSON body passes before its reader (what POST /imports does first).</summary>
     [Benchmark(Description = "JsonBody.Check")]

@@ -481,9 +481,7 @@ public static partial class CitizenJson
         writer.WriteString("building"u8, citizen.Building);
         writer.WriteNumber("apartment"u8, citizen.Apartment);
         writer.WriteString("name"u8, citizen.Name);
-        Span<char> date = stackalloc char[10];
-        citizen.BirthDate.TryFormat(date, out _, "dd.MM.yyyy", CultureInfo.InvariantCulture);
-        writer.WriteString("birth_date"u8, date);
+        writer.WriteString("birth_date"u8, FormatDate(citizen.BirthDate, stackalloc byte[10]));
         writer.WriteString("gender"u8, citizen.Gender == Gender.Male ? "male"u8 : "female"u8);
         WriteIds(writer, "relatives"u8, citizen.Relatives);
         if (citizen.Friends is { } friends)
@@ -499,6 +497,26 @@ public static partial class CitizenJson
             }
         }
         writer.WriteEndObject();
+    }
+
+    /// <summary>
+    /// DD.MM.YYYY in ASCII, digit by digit: the culture's custom format took about half the time of writing a whole
+    /// citizen (GET citizens of 10,000: 9.2 → 5–6 ms in Analyzer.Micro's WriteCitizens).
+    /// </summary>
+    internal static ReadOnlySpan<byte> FormatDate(DateOnly date, Span<byte> into)
+    {
+        var (year, month, day) = date;
+        into[0] = (byte)('0' + day / 10);
+        into[1] = (byte)('0' + day % 10);
+        into[2] = (byte)'.';
+        into[3] = (byte)('0' + month / 10);
+        into[4] = (byte)('0' + month % 10);
+        into[5] = (byte)'.';
+        into[6] = (byte)('0' + year / 1000);
+        into[7] = (byte)('0' + year / 100 % 10);
+        into[8] = (byte)('0' + year / 10 % 10);
+        into[9] = (byte)('0' + year % 10);
+        return into;
     }
 
     internal static void WriteIds(Utf8JsonWriter writer, ReadOnlySpan<byte> name, IReadOnlyList<int> ids)

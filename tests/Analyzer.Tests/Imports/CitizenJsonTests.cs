@@ -849,4 +849,19 @@ public sealed class CitizenJsonTests
             [("citizens[1].friends", "lists citizen 3, but citizen 3 (citizens[2]) does not list 2: friendships must be mutual")],
             errors.ToDictionary().Select(pair => (pair.Key, Assert.Single(pair.Value))).ToArray());
     }
+
+    [Fact]
+    public void Birth_dates_are_written_as_the_culture_s_dd_MM_yyyy_writes_them_on_every_day()
+    {
+        // Every day from year 1 to 9999 would be 3.65 million; every day of four centuries and the extremes cover
+        // each digit in each position.
+        Span<byte> buffer = stackalloc byte[10];
+        var days = Enumerable.Range(0, 146_097).Select(d => new DateOnly(1900, 1, 1).AddDays(d))
+            .Concat([DateOnly.MinValue, DateOnly.MaxValue, new DateOnly(999, 12, 31), new DateOnly(1000, 1, 1)]);
+        foreach (var day in days)
+        {
+            var written = Encoding.ASCII.GetString(CitizenJson.FormatDate(day, buffer));
+            Assert.Equal(day.ToString("dd.MM.yyyy", CultureInfo.InvariantCulture), written);
+        }
+    }
 }
