@@ -66,14 +66,14 @@ public sealed class ImportSnapshots
             return snapshot;
         }
         metrics.CitizenCacheMiss();
-        var (read, fits) = await ReadAsync(importId, cancellationToken);
+        var (read, bytes, fits) = await ReadAsync(importId, cancellationToken);
         if (!fits)
         {
             MarkTooLarge(importId);
         }
         else if (read is not null)
         {
-            Keep(importId, read);
+            Keep(importId, read, bytes);
         }
         return read;
     }
@@ -142,7 +142,7 @@ public sealed class ImportSnapshots
         {
             Array.Sort(normalised, (a, b) => a.CitizenId.CompareTo(b.CitizenId));
         }
-        Keep(importId, new ImportSnapshot(0, normalised));
+        Keep(importId, new ImportSnapshot(0, normalised), collector.Bytes);
     }
 
     /// <summary>What a committed PATCH changed: the citizen as now stored and the ids whose lists gained or lost it.</summary>
@@ -181,27 +181,20 @@ public sealed class ImportSnapshots
                 Relatives = Sorted(change.Updated.Relatives),
                 Friends = change.Updated.Friends is { } friends ? Sorted(friends) : null,
             };
-            foreach (var id in change.RelativesLost)
+            void Relink(IReadOnlyList<int> ids, Func<Citizen, Citizen> relink)
             {
-                var i = IndexOf(citizens, id);
-                citizens[i] = citizens[i] with { Relatives = Without(citizens[i].Relatives, self) };
+                foreach (var id in ids)
+                {
+                    var i = IndexOf(citizens, id);
+                    citizens[i] = relink(citizens[i]);
+                }
             }
-            foreach (var id in change.RelativesGained)
-            {
-                var i = IndexOf(citizens, id);
-                citizens[i] = citizens[i] with { Relatives = With(citizens[i].Relatives, self) };
-            }
-            foreach (var id in change.FriendsLost)
-            {
-                var i = IndexOf(citizens, id);
-                citizens[i] = citizens[i] with { Friends = Without(citizens[i].Friends ?? [], self) };
-            }
-            foreach (var id in change.FriendsGained)
-            {
-                var i = IndexOf(citizens, id);
-                citizens[i] = citizens[i] with { Friends = With(citizens[i].Friends ?? [], self) };
-            }
-            Set(importId, new ImportSnapshot(versionBefore + 1, citizens));
+            Relink(change.RelativesLost, c => c with { Relatives = Without(c.Relatives, self) });
+            Relink(change.RelativesGained, c => c with { Relatives = With(c.Relatives, self) });
+            Relink(change.FriendsLost, c => c with { Friends = Without(c.Friends ?? [], self) });
+            Relink(change.FriendsGained, c => c with { Friends = With(c.Friends ?? [], self) });
+            // The size as before: a PATCH moves a few ids and maybe a few characters, which the estimate does not follow.
+            Set(importId, new ImportSnapshot(versionBefore + 1, citizens), node.Value.Bytes);
         }
     }
 
@@ -214,7 +207,7 @@ public sealed class ImportSnapshots
         }
     }
 
-    private void Keep(long importId, ImportSnapshot snapshot)
+    private void Keep(long importId, ImportSnapshot snapshot, long bytes)
     {
         lock (gate)
         {
@@ -223,19 +216,17 @@ public sealed class ImportSnapshots
             {
                 return;
             }
-            Set(importId, snapshot);
+            Set(importId, snapshot, bytes);
         }
     }
 
-    /// <summary>Holds <paramref name="snapshot"/> as the import's, most recently used, dropping the least recently used beyond the limit. Under <see cref="gate"/>.</summary>
-    private void Set(long importId, ImportSnapshot snapshot)
+    /// <summary>
+    /// Holds <paramref name="snapshot"/> (about <paramref name="bytes"/>, as its <see cref="Collector"/> counted them) as the
+    /// import's, most recently used, dropping the least recently used beyond the limit. Under <see cref="gate"/>.
+    /// </summary>
+    private void Set(long importId, ImportSnapshot snapshot, long bytes)
     {
         Remove(importId);
-        long bytes = 64;
-        foreach (var citizen in snapshot.Citizens)
-        {
-            bytes += SizeOf(citizen);
-        }
         held[importId] = recency.AddFirst(new Held(importId, snapshot, bytes));
         heldBytes += bytes;
         while (heldBytes > limitBytes && recency.Last is { } oldest)
@@ -268,7 +259,7 @@ public sealed class ImportSnapshots
     /// the import is then known to be too big (and a POST that could not keep its import says so at once).
     /// No snapshot either when no row came back: the import has no citizens, or was deleted meanwhile.
     /// </summary>
-    private async Task<(ImportSnapshot? Snapshot, bool Fits)> ReadAsync(long importId, CancellationToken cancellationToken)
+    private async Task<(ImportSnapshot? Snapshot, long Bytes, bool Fits)> ReadAsync(long importId, CancellationToken cancellationToken)
     {
         await using var session = await database.ConnectAsync(cancellationToken);
         await using var command = session.Command(
@@ -277,21 +268,18 @@ public sealed class ImportSnapshots
         command.AddParameter("@import_id", importId);
         command.AddParameter("@most", importLimitBytes / SmallestCitizenBytes + 1);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var citizens = new List<Citizen>();
-        long size = 0;
+        var collector = new Collector(importLimitBytes);
         long? readVersion = null;
         while (await reader.ReadAsync(cancellationToken))
         {
             readVersion ??= reader.GetInt64(0);
-            var citizen = CitizenStore.ReadCitizen(database.Dialect, reader, 2, reader.GetBoolean(1));
-            size += SizeOf(citizen);
-            if (size > importLimitBytes)
+            collector.Add(CitizenStore.ReadCitizen(database.Dialect, reader, 2, reader.GetBoolean(1)));
+            if (collector.Citizens is null)
             {
-                return (null, false);
+                return (null, 0, false);
             }
-            citizens.Add(citizen);
         }
-        return readVersion is { } read ? (new ImportSnapshot(read, [.. citizens]), true) : (null, true);
+        return readVersion is { } read ? (new ImportSnapshot(read, [.. collector.Citizens!]), collector.Bytes, true) : (null, 0, true);
     }
 
     private static int IndexOf(Citizen[] citizens, int citizenId)
@@ -348,10 +336,11 @@ public sealed class ImportSnapshots
         return list;
     }
 
-    /// <summary>Gathers a new import's citizens while they fit; see <see cref="Collect"/>.</summary>
+    /// <summary>Gathers an import's citizens while they fit, counting their size: a POST's (<see cref="Collect"/>) or a read's.</summary>
     public sealed class Collector(long limitBytes)
     {
-        private long size;
+        /// <summary>About what the citizens gathered take (<see cref="SizeOf"/>).</summary>
+        public long Bytes { get; private set; }
 
         /// <summary>What was gathered, or null when the import outgrew the limit (or snapshots are off).</summary>
         public List<Citizen>? Citizens { get; private set; } = limitBytes > 0 ? [] : null;
@@ -362,8 +351,8 @@ public sealed class ImportSnapshots
             {
                 return;
             }
-            size += SizeOf(citizen);
-            if (size > limitBytes)
+            Bytes += SizeOf(citizen);
+            if (Bytes > limitBytes)
             {
                 Citizens = null;
                 return;
