@@ -3,6 +3,7 @@ using System.Reflection;
 using Analyzer.Auth;
 using Analyzer.Docs;
 using Analyzer.Web;
+using Microsoft.Extensions.Diagnostics.Metrics;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using OpenTelemetry;
@@ -35,19 +36,22 @@ public static class ObservabilityApi
     {
         services.AddSettings<ObservabilityOptions>();
         services.AddAnalyzerMetrics();
+        // ASP.NET Core's meters and this service's are created by the host's IMeterFactory: listen to this host's alone
+        // (Local), not to the meters of the same names that other hosts in the process create (the tests run many). A
+        // provider that listened by name (AddMeter, AddAspNetCoreInstrumentation) would add their measurements to its
+        // series, and drop a whole series when another host disposes its meter.
+        services.AddMetrics(metrics => metrics
+            .EnableMetrics("Microsoft.AspNetCore", instrumentName: null, listenerName: null, MeterScope.Local)
+            .EnableMetrics(AnalyzerMetrics.MeterName, instrumentName: null, listenerName: null, MeterScope.Local));
         services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("analyzer",
                 serviceVersion: typeof(ObservabilityApi).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion))
             .WithMetrics(metrics => metrics
-                .AddAspNetCoreInstrumentation()
                 // One series per route × method × status code: a client that tries every status (a fuzzer, a scanner) can
                 // pass OpenTelemetry's default limit of 2,000, after which new series (a route's first 200) go uncounted.
-                // And every provider in a process listens to every host's "Microsoft.AspNetCore.Hosting" meter (the tests
-                // run many hosts in one process).
                 .AddView("http.server.request.duration", new MetricStreamConfiguration { CardinalityLimit = RequestSeriesLimit })
                 .AddRuntimeInstrumentation()
                 .AddNpgsqlInstrumentation()
-                .AddMeter(AnalyzerMetrics.MeterName)
                 .AddPrometheusExporter())
             // The endpoint is read from the options when the provider is built (the host's configuration is complete
             // only then); without one the sampler records nothing and the processor sends nothing.

@@ -17,8 +17,8 @@ public sealed class PostgresGaugeTests : GaugeTests, IPostgresTests
 }
 
 /// <summary>
-/// The jobs per state and the Kafka relay's lag as gauges of <c>/metrics</c>, on a service process of its own (in the test
-/// process every host's gauges share the meter's name): exact values, and a scrape that still answers while their queries fail.
+/// The jobs per state and the Kafka relay's lag as gauges of <c>/metrics</c>, on a service process of its own, as an operator
+/// runs it: exact values, and a scrape that still answers while their queries fail.
 /// </summary>
 public abstract class GaugeTests
 {

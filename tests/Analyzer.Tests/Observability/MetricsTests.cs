@@ -30,9 +30,11 @@ public abstract class MetricsTests<TApp>(TApp app) : IClassFixture<TApp> where T
 {
     protected HttpClient Client { get; } = app.CreateClient();
 
-    protected async Task<IReadOnlyList<Sample>> ScrapeAsync()
+    protected Task<IReadOnlyList<Sample>> ScrapeAsync() => ScrapeAsync(Client);
+
+    private static async Task<IReadOnlyList<Sample>> ScrapeAsync(HttpClient client)
     {
-        using var response = await Client.GetAsync("/metrics");
+        using var response = await client.GetAsync("/metrics");
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"GET /metrics: {(int)response.StatusCode} {text}");
         Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
@@ -42,7 +44,7 @@ public abstract class MetricsTests<TApp>(TApp app) : IClassFixture<TApp> where T
     [BackendFact]
     public async Task A_workflow_shows_in_the_request_durations_the_answer_cache_and_the_import_sizes()
     {
-        var before = await ScrapeAsync();
+        using var measured = new HostMeasurements(app.Services);
         const int Size = 50;
         var importId = await Client.CreateImportAsync(Random(Size, 20, seed: 13, app.Clock.Today));
         for (var i = 0; i < 3; i++)
@@ -56,44 +58,72 @@ public abstract class MetricsTests<TApp>(TApp app) : IClassFixture<TApp> where T
         }
 
         // ASP.NET Core records a request's duration when the request ends on the server, which may be just after the
-        // client has read the answer, and the exporter serves a scrape from its cache for a moment: scrape until every
-        // count below has grown (or 10 s have passed). Counts only grow, and other tests' services in this process may
-        // add to them (every provider listens to every host's meters of the same name), hence "at least".
-        const string Duration = "http_server_request_duration_seconds_count";
-        var birthdaysRoute = ("http_route", "/imports/{import_id:id}/citizens/birthdays");
-        var ok200 = ("http_response_status_code", "200");
-        bool AllIn(IReadOnlyList<Sample> now) =>
-            now.Sum(Duration, birthdaysRoute, ok200) - before.Sum(Duration, birthdaysRoute, ok200) >= 3
-            && now.Sum("analyzer_answer_cache_misses_total") - before.Sum("analyzer_answer_cache_misses_total") >= 1
-            && now.Sum("analyzer_answer_cache_hits_total") - before.Sum("analyzer_answer_cache_hits_total") >= 2
-            && now.Sum("analyzer_citizen_cache_hits_total") - before.Sum("analyzer_citizen_cache_hits_total") >= 2
-            && now.Sum("analyzer_import_citizens_count") - before.Sum("analyzer_import_citizens_count") >= 1;
-        var after = await ScrapeAsync();
-        for (var wait = 0; wait < 50 && !AllIn(after); wait++)
+        // client has read the answer: wait (at most 10 s) until the POST and the four GETs are recorded.
+        const string Duration = "http.server.request.duration";
+        var birthdaysRoute = ("http.route", "/imports/{import_id:id}/citizens/birthdays");
+        for (var wait = 0; wait < 100 && measured.Count(Duration) < 5; wait++)
         {
-            await Task.Delay(200);
-            after = await ScrapeAsync();
+            await Task.Delay(100);
         }
-        Assert.True(after.Sum(Duration, birthdaysRoute, ok200) - before.Sum(Duration, birthdaysRoute, ok200) >= 3,
-            "the three GETs of birthdays are not counted under their route");
-        Assert.True(after.Has("http_server_request_duration_seconds_bucket"), "request durations are not a histogram");
-        Assert.True(after.Sum(Duration, ("http_request_method", "POST"), ("http_response_status_code", "201"))
-            > before.Sum(Duration, ("http_request_method", "POST"), ("http_response_status_code", "201")));
+        Assert.Equal(3, measured.Count(Duration, birthdaysRoute, ("http.response.status_code", 200)));
+        Assert.Equal(1, measured.Count(Duration, ("http.request.method", "POST"), ("http.response.status_code", 201)));
 
         // The first GET computes the answer, the next two read it from the cache.
-        Assert.True(after.Sum("analyzer_answer_cache_misses_total") - before.Sum("analyzer_answer_cache_misses_total") >= 1, "no cache miss counted");
-        Assert.True(after.Sum("analyzer_answer_cache_hits_total") - before.Sum("analyzer_answer_cache_hits_total") >= 2, "cache hits not counted");
+        Assert.Equal(1, measured.Sum("analyzer.answer_cache.misses"));
+        Assert.Equal(2, measured.Sum("analyzer.answer_cache.hits"));
 
         // The POST left the import in memory: the birthdays' computing and the GET of the citizens read it from there.
-        Assert.True(after.Sum("analyzer_citizen_cache_hits_total") - before.Sum("analyzer_citizen_cache_hits_total") >= 2, "citizen cache hits not counted");
-        Assert.True(after.Has("analyzer_citizen_cache_held_bytes"), "no gauge of the imports held in memory");
+        Assert.Equal(2, measured.Sum("analyzer.citizen_cache.hits"));
+        Assert.Equal(0, measured.Sum("analyzer.citizen_cache.misses"));
+        Assert.Equal([Size], measured.Values("analyzer.import.citizens"));
 
-        Assert.True(after.Sum("analyzer_import_citizens_count") - before.Sum("analyzer_import_citizens_count") >= 1, "the import is not counted");
-        Assert.True(after.Sum("analyzer_import_citizens_sum") - before.Sum("analyzer_import_citizens_sum") >= Size, "the import's citizens are not summed");
-        Assert.True(after.Sum("analyzer_import_citizens_bucket", ("le", "100")) - before.Sum("analyzer_import_citizens_bucket", ("le", "100")) >= 1,
-            "a 50-citizen import is not in the bucket le=100");
-        Assert.True(after.Has("analyzer_db_sessions_open"), "no gauge of the open database sessions");
-        Assert.True(after.Has("dotnet_gc_collections_total") || after.Has("process_runtime_dotnet_gc_collections_count_total"), "no runtime metrics");
+        // The exporter serves every one of these instruments, in Prometheus' names, histograms with their buckets.
+        string[] names =
+        [
+            "http_server_request_duration_seconds_bucket", "analyzer_answer_cache_hits_total", "analyzer_answer_cache_misses_total",
+            "analyzer_citizen_cache_hits_total", "analyzer_citizen_cache_held_bytes", "analyzer_db_sessions_open",
+        ];
+        var scraped = await ScrapeUntilAsync(Client, now =>
+            names.All(now.Has) && now.Any(s => s.Name == "analyzer_import_citizens_bucket" && s.Labels.GetValueOrDefault("le") == "100"));
+        Assert.All(names, name => Assert.True(scraped.Has(name), $"{name} is not in the scrape"));
+        Assert.Contains(scraped, s => s.Name == "analyzer_import_citizens_bucket" && s.Labels.GetValueOrDefault("le") == "100");
+        Assert.True(scraped.Has("dotnet_gc_collections_total") || scraped.Has("process_runtime_dotnet_gc_collections_count_total"), "no runtime metrics");
+    }
+
+    [BackendFact]
+    public async Task Another_service_in_the_process_neither_adds_to_nor_removes_this_ones_series()
+    {
+        // A replica of its own, so that its series start empty, and another one on the same database, in this process,
+        // with meters of the same names: the other stores a 7-citizen import, is scraped and stops between this one's two
+        // 50-citizen imports. This one's series neither count the other's import nor vanish with its meters.
+        await using var replica = app.WithWebHostBuilder(_ => { });
+        using var client = replica.CreateClient();
+        await client.CreateImportAsync(Random(50, 20, seed: 14, app.Clock.Today));
+        await using (var other = app.WithWebHostBuilder(_ => { }))
+        {
+            using var otherClient = other.CreateClient();
+            await otherClient.CreateImportAsync(Random(7, 3, seed: 15, app.Clock.Today));
+            using var otherScrape = await otherClient.GetAsync("/metrics");
+            Assert.Equal(HttpStatusCode.OK, otherScrape.StatusCode);
+        }
+        await client.CreateImportAsync(Random(50, 20, seed: 16, app.Clock.Today));
+
+        var scraped = await ScrapeUntilAsync(client, now => now.Sum("analyzer_import_citizens_count") >= 2);
+        Assert.Equal(2, scraped.Sum("analyzer_import_citizens_count"));
+        Assert.Equal(100, scraped.Sum("analyzer_import_citizens_sum"));
+        Assert.True(scraped.Has("http_server_request_duration_seconds_bucket"), "the request durations vanished with the other service");
+    }
+
+    /// <summary>Scrapes until <paramref name="done"/> holds (the exporter serves a scrape from its cache for a moment), at most 10 s.</summary>
+    private static async Task<IReadOnlyList<Sample>> ScrapeUntilAsync(HttpClient client, Func<IReadOnlyList<Sample>, bool> done)
+    {
+        var samples = await ScrapeAsync(client);
+        for (var wait = 0; wait < 50 && !done(samples); wait++)
+        {
+            await Task.Delay(200);
+            samples = await ScrapeAsync(client);
+        }
+        return samples;
     }
 
     [BackendFact]
