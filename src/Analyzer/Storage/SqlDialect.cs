@@ -66,6 +66,15 @@ public abstract partial class SqlDialect
     /// <summary>Appended to a SELECT in a write transaction to lock the rows it reads until the transaction ends.</summary>
     public abstract string ForUpdate { get; }
 
+    /// <summary>
+    /// Put before a SELECT, in a transaction, whose ORDER BY is its table's primary key (after the key's equality terms):
+    /// the rows are then read in the key's order, never sorted. PostgreSQL sorts an import's citizens otherwise, whatever
+    /// its statistics (1,000,000 citizens imported since the last ANALYZE: 972 ms with 155 MB of temporary files against
+    /// 393 ms in the index's order, by EXPLAIN ANALYZE) — for the transaction only (<c>SET LOCAL</c>). SQLite reads in key
+    /// order anyway.
+    /// </summary>
+    public abstract string InKeyOrder { get; }
+
     /// <summary>Appended to a SELECT of a queue in a write transaction: lock the rows read and pass over rows other transactions hold (nothing on SQLite, whose writers take turns).</summary>
     public abstract string ForUpdateSkipLocked { get; }
 
@@ -129,6 +138,7 @@ public abstract partial class SqlDialect
         protected override int[] ReadStoredIdList(DbDataReader reader, int ordinal) => reader.GetFieldValue<int[]>(ordinal);
         public override string NullsAsSmallest(bool descending) => descending ? " NULLS LAST" : " NULLS FIRST";
         public override string ForUpdate => " FOR UPDATE";
+        public override string InKeyOrder => "SET LOCAL enable_sort = off; ";
         public override string ForUpdateSkipLocked => " FOR UPDATE SKIP LOCKED";
         // DateOnly.MinValue/MaxValue and DateTime(Offset).MinValue/MaxValue go as the dates they are (0001-01-01,
         // 9999-12-31), not as -infinity/infinity: Npgsql.DisableDateTimeInfinityConversions, set in Analyzer.csproj
@@ -169,6 +179,7 @@ public abstract partial class SqlDialect
         protected override int[] ReadStoredIdList(DbDataReader reader, int ordinal) => ParseIdList(reader.GetString(ordinal));
         public override string NullsAsSmallest(bool descending) => ""; // SQLite's own order
         public override string ForUpdate => ""; // the write transaction (BEGIN IMMEDIATE) already excludes every other writer
+        public override string InKeyOrder => "";
         public override string ForUpdateSkipLocked => "";
         public override object ToParameter(object? value) => value switch
         {

@@ -1,0 +1,73 @@
+using System.Net;
+using System.Text.Json;
+using Analyzer.Storage;
+using Analyzer.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Analyzer.Tests.Imports;
+
+/// <summary>The service holding no import in memory, on PostgreSQL: every GET .../citizens streams from the table.</summary>
+public sealed class StreamingPostgresApp : PostgresApp
+{
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Analyzer:CITIZEN_CACHE_MB"] = "0" };
+}
+
+public sealed class SqliteCitizenStreamTests(StreamingSqliteApp app) : CitizenStreamTests<StreamingSqliteApp>(app);
+
+public sealed class PostgresCitizenStreamTests(StreamingPostgresApp app) : CitizenStreamTests<StreamingPostgresApp>(app), IPostgresTests;
+
+/// <summary>
+/// GET .../citizens from the table: a task reads the rows ahead of the one writing the JSON. Every citizen arrives once,
+/// in order, and a client that goes away mid-answer leaves no connection behind.
+/// </summary>
+public abstract class CitizenStreamTests<TApp>(TApp app) : IClassFixture<TApp> where TApp : AnalyzerApp
+{
+    private const int Count = 5_000; // several read batches and several flushes of the response
+    private readonly HttpClient client = app.CreateClient();
+
+    [BackendFact]
+    public async Task Every_citizen_arrives_once_in_order_as_stored()
+    {
+        var body = Citizens.Random(Count, Count / 2, seed: 21, app.Clock.Today);
+        var importId = await client.CreateImportAsync(body);
+
+        using var response = await client.GetAsync($"/imports/{importId}/citizens");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var answer = JsonDocument.Parse(await response.Content.ReadAsStreamAsync());
+        var sent = body["citizens"]!.AsArray().ToDictionary(c => (int)c!["citizen_id"]!, c => (string)c!["name"]!);
+        var ids = answer.RootElement.GetProperty("data").EnumerateArray().Select(c => c.GetProperty("citizen_id").GetInt32()).ToList();
+        Assert.Equal(sent.Keys.Order(), ids);
+        Assert.All(answer.RootElement.GetProperty("data").EnumerateArray(),
+            c => Assert.Equal(sent[c.GetProperty("citizen_id").GetInt32()], c.GetProperty("name").GetString()));
+    }
+
+    [BackendFact]
+    public async Task A_client_that_goes_away_mid_answer_leaves_no_connection_open()
+    {
+        var importId = await client.CreateImportAsync(Citizens.Random(Count, Count / 2, seed: 22, app.Clock.Today));
+        var database = app.Services.GetRequiredService<Database>();
+
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            using var response = await client.GetAsync($"/imports/{importId}/citizens", HttpCompletionOption.ResponseHeadersRead);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            await using var stream = await response.Content.ReadAsStreamAsync();
+            var start = new byte[4096];
+            await stream.ReadExactlyAsync(start);
+            // Disposing the response here, unread, aborts the request on the server.
+        }
+
+        // Background work (jobs, housekeeping) opens sessions now and then: wait (at most 10 s) for a moment with none.
+        var open = database.OpenSessions;
+        for (var wait = 0; wait < 100 && open > 0; wait++)
+        {
+            await Task.Delay(100);
+            open = database.OpenSessions;
+        }
+        Assert.Equal(0, open);
+        using var whole = await client.GetAsync($"/imports/{importId}/citizens");
+        using var answer = JsonDocument.Parse(await whole.Content.ReadAsStreamAsync());
+        Assert.Equal(Count, answer.RootElement.GetProperty("data").GetArrayLength());
+    }
+}
