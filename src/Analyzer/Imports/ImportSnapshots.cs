@@ -259,12 +259,15 @@ public sealed class ImportSnapshots
     /// the import is then known to be too big (and a POST that could not keep its import says so at once).
     /// No snapshot either when no row came back: the import has no citizens, or was deleted meanwhile.
     /// </summary>
+    /// <summary>Run after <see cref="SqlDialect.InKeyOrder"/>: rows in the key's order, so the LIMIT stops the scan.</summary>
+    internal static readonly string SelectSnapshot =
+        "SELECT (SELECT version FROM imports WHERE import_id = @import_id), (SELECT has_friends_and_channels FROM imports WHERE import_id = @import_id), "
+        + CitizenStore.SelectCitizens["SELECT ".Length..] + " ORDER BY citizen_id LIMIT @most";
+
     private async Task<(ImportSnapshot? Snapshot, long Bytes, bool Fits)> ReadAsync(long importId, CancellationToken cancellationToken)
     {
-        await using var session = await database.ConnectAsync(cancellationToken);
-        await using var command = session.Command(
-            "SELECT (SELECT version FROM imports WHERE import_id = @import_id), (SELECT has_friends_and_channels FROM imports WHERE import_id = @import_id), "
-            + CitizenStore.SelectCitizens["SELECT ".Length..] + " ORDER BY citizen_id LIMIT @most");
+        await using var session = await database.BeginReadAsync(null, cancellationToken);
+        await using var command = session.Command(database.Dialect.InKeyOrder + SelectSnapshot);
         command.AddParameter("@import_id", importId);
         command.AddParameter("@most", importLimitBytes / SmallestCitizenBytes + 1);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);

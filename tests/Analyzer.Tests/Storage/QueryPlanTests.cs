@@ -102,6 +102,29 @@ public sealed class QueryPlanTests(PostgresApp app) : IClassFixture<PostgresApp>
         }
     }
 
+    [BackendFact]
+    public async Task Reading_an_import_to_hold_it_reads_in_key_order_without_sorting_after_ANALYZE()
+    {
+        var (old, fresh) = await AnalyzedImportsAsync();
+        var database = app.Services.GetRequiredService<Database>();
+        foreach (var importId in new[] { fresh, old })
+        {
+            // As ImportSnapshots reads an import to hold: in a read transaction, after the dialect's InKeyOrder.
+            await using var session = await database.BeginReadAsync(null, CancellationToken.None);
+            await using var explain = session.Command(database.Dialect.InKeyOrder + "EXPLAIN (FORMAT JSON) " + ImportSnapshots.SelectSnapshot);
+            explain.AddParameter("@import_id", importId);
+            explain.AddParameter("@most", 41_944L); // what the default budget allows
+            var plan = JsonDocument.Parse((string)(await explain.ExecuteScalarAsync())!).RootElement[0].GetProperty("Plan");
+
+            var nodes = Flatten(plan).ToList();
+            var types = nodes.Select(n => n.GetProperty("Node Type").GetString()).ToList();
+            Assert.True(!types.Contains("Sort") && !types.Contains("Incremental Sort"), $"import {importId} is sorted: {plan}");
+            Assert.DoesNotContain(types, t => t is "Nested Loop" or "Hash Join" or "Merge Join");
+            Assert.Contains(nodes, n => n.TryGetProperty("Relation Name", out var r) && r.GetString() == "citizens"
+                && n.TryGetProperty("Index Name", out var i) && i.GetString() == "citizens_pkey");
+        }
+    }
+
     private static IEnumerable<JsonElement> Flatten(JsonElement node)
     {
         yield return node;
