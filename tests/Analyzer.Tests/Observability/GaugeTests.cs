@@ -24,27 +24,10 @@ public abstract class GaugeTests
 {
     protected DirectoryInfo Directory { get; } = System.IO.Directory.CreateTempSubdirectory("analyzer-gauges-");
 
+    /// <summary>How long a gauge may take to show a change: it is read from the database at most every 5 s.</summary>
+    private static readonly TimeSpan GaugeReads = TimeSpan.FromSeconds(30);
+
     protected abstract Task<string> DatabaseUrlAsync();
-
-    private static async Task<IReadOnlyList<Sample>> ScrapeAsync(HttpClient client)
-    {
-        using var response = await client.GetAsync("/metrics");
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"GET /metrics: {(int)response.StatusCode} {text}");
-        return PrometheusText.Parse(text);
-    }
-
-    /// <summary>Scrapes until <paramref name="done"/> holds (the gauges are read at most every 5 s), at most 30 s; returns the last scrape.</summary>
-    private static async Task<IReadOnlyList<Sample>> ScrapeUntilAsync(HttpClient client, Func<IReadOnlyList<Sample>, bool> done)
-    {
-        var samples = await ScrapeAsync(client);
-        for (var attempt = 0; attempt < 150 && !done(samples); attempt++)
-        {
-            await Task.Delay(200);
-            samples = await ScrapeAsync(client);
-        }
-        return samples;
-    }
 
     [BackendFact]
     public async Task Jobs_per_state_and_the_relays_lag_are_gauges_and_a_failing_query_keeps_the_scrape_answering()
@@ -72,8 +55,8 @@ public abstract class GaugeTests
         }
         await server.Client.CreateImportAsync(ContractExample());
 
-        var samples = await ScrapeUntilAsync(server.Client, s => (long)s.Sum("analyzer_jobs", ("state", "queued")) == 3
-            && s.Sum("analyzer_outbox_unpublished") >= 4 && s.Sum("analyzer_outbox_oldest_unpublished_age_seconds") >= 1);
+        var samples = await server.Client.ScrapeUntilAsync(s => (long)s.Sum("analyzer_jobs", ("state", "queued")) == 3
+            && s.Sum("analyzer_outbox_unpublished") >= 4 && s.Sum("analyzer_outbox_oldest_unpublished_age_seconds") >= 1, GaugeReads);
         Assert.Equal(3, samples.Sum("analyzer_jobs", ("state", "queued")));
         Assert.Equal(0, samples.Sum("analyzer_jobs", ("state", "running")));
         Assert.Equal(0, samples.Sum("analyzer_jobs", ("state", "succeeded")));
@@ -87,11 +70,11 @@ public abstract class GaugeTests
             await session.ExecuteAsync("ALTER TABLE outbox_events RENAME TO outbox_away", CancellationToken.None);
         }
         // Long enough for the gauges to have been read again, and to have failed.
-        var failing = await ScrapeAsync(server.Client);
+        var failing = await server.Client.ScrapeAsync();
         for (var attempt = 0; attempt < 40; attempt++)
         {
             await Task.Delay(200);
-            failing = await ScrapeAsync(server.Client);
+            failing = await server.Client.ScrapeAsync();
         }
         Assert.Equal(3, failing.Sum("analyzer_jobs", ("state", "queued"))); // the last value read
         Assert.True(failing.Sum("analyzer_outbox_unpublished") >= 4);
@@ -104,7 +87,7 @@ public abstract class GaugeTests
         {
             Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
         }
-        samples = await ScrapeUntilAsync(server.Client, s => (long)s.Sum("analyzer_jobs", ("state", "cancelled")) == 1);
+        samples = await server.Client.ScrapeUntilAsync(s => (long)s.Sum("analyzer_jobs", ("state", "cancelled")) == 1, GaugeReads);
         Assert.Equal(1, samples.Sum("analyzer_jobs", ("state", "cancelled")));
         Assert.Equal(2, samples.Sum("analyzer_jobs", ("state", "queued")));
     }

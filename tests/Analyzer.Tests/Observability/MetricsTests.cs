@@ -16,7 +16,7 @@ public sealed class PostgresMetricsTests(PostgresApp app) : MetricsTests<Postgre
     {
         await Client.CreateImportAsync(ContractExample());
 
-        var samples = await ScrapeAsync();
+        var samples = await Client.ScrapeAsync();
 
         // Npgsql 10's names (OpenTelemetry's database conventions): connections per state, and the pool's maximum.
         Assert.True(samples.Sum("db_client_connection_count") >= 1, "no db_client_connection_count after a request");
@@ -29,17 +29,6 @@ public sealed class PostgresMetricsTests(PostgresApp app) : MetricsTests<Postgre
 public abstract class MetricsTests<TApp>(TApp app) : IClassFixture<TApp> where TApp : AnalyzerApp
 {
     protected HttpClient Client { get; } = app.CreateClient();
-
-    protected Task<IReadOnlyList<Sample>> ScrapeAsync() => ScrapeAsync(Client);
-
-    private static async Task<IReadOnlyList<Sample>> ScrapeAsync(HttpClient client)
-    {
-        using var response = await client.GetAsync("/metrics");
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"GET /metrics: {(int)response.StatusCode} {text}");
-        Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
-        return PrometheusText.Parse(text);
-    }
 
     [BackendFact]
     public async Task A_workflow_shows_in_the_request_durations_the_answer_cache_and_the_import_sizes()
@@ -83,8 +72,9 @@ public abstract class MetricsTests<TApp>(TApp app) : IClassFixture<TApp> where T
             "http_server_request_duration_seconds_bucket", "analyzer_answer_cache_hits_total", "analyzer_answer_cache_misses_total",
             "analyzer_citizen_cache_hits_total", "analyzer_citizen_cache_held_bytes", "analyzer_db_sessions_open",
         ];
-        var scraped = await ScrapeUntilAsync(Client, now =>
-            names.All(now.Has) && now.Any(s => s.Name == "analyzer_import_citizens_bucket" && s.Labels.GetValueOrDefault("le") == "100"));
+        var scraped = await Client.ScrapeUntilAsync(now =>
+            names.All(now.Has) && now.Any(s => s.Name == "analyzer_import_citizens_bucket" && s.Labels.GetValueOrDefault("le") == "100"),
+            TimeSpan.FromSeconds(10));
         Assert.All(names, name => Assert.True(scraped.Has(name), $"{name} is not in the scrape"));
         Assert.Contains(scraped, s => s.Name == "analyzer_import_citizens_bucket" && s.Labels.GetValueOrDefault("le") == "100");
         Assert.True(scraped.Has("dotnet_gc_collections_total") || scraped.Has("process_runtime_dotnet_gc_collections_count_total"), "no runtime metrics");
@@ -108,22 +98,10 @@ public abstract class MetricsTests<TApp>(TApp app) : IClassFixture<TApp> where T
         }
         await client.CreateImportAsync(Random(50, 20, seed: 16, app.Clock.Today));
 
-        var scraped = await ScrapeUntilAsync(client, now => now.Sum("analyzer_import_citizens_count") >= 2);
+        var scraped = await client.ScrapeUntilAsync(now => now.Sum("analyzer_import_citizens_count") >= 2, TimeSpan.FromSeconds(10));
         Assert.Equal(2, scraped.Sum("analyzer_import_citizens_count"));
         Assert.Equal(100, scraped.Sum("analyzer_import_citizens_sum"));
         Assert.True(scraped.Has("http_server_request_duration_seconds_bucket"), "the request durations vanished with the other service");
-    }
-
-    /// <summary>Scrapes until <paramref name="done"/> holds (the exporter serves a scrape from its cache for a moment), at most 10 s.</summary>
-    private static async Task<IReadOnlyList<Sample>> ScrapeUntilAsync(HttpClient client, Func<IReadOnlyList<Sample>, bool> done)
-    {
-        var samples = await ScrapeAsync(client);
-        for (var wait = 0; wait < 50 && !done(samples); wait++)
-        {
-            await Task.Delay(200);
-            samples = await ScrapeAsync(client);
-        }
-        return samples;
     }
 
     [BackendFact]

@@ -9,6 +9,31 @@ public sealed record Sample(string Name, IReadOnlyDictionary<string, string> Lab
 /// <summary>Reads the samples of Prometheus' text format (0.0.4), enough for the tests to find series and their values.</summary>
 public static partial class PrometheusText
 {
+    /// <summary>GET /metrics: 200, Prometheus' text format, its samples.</summary>
+    public static async Task<IReadOnlyList<Sample>> ScrapeAsync(this HttpClient client)
+    {
+        using var response = await client.GetAsync("/metrics");
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.OK, $"GET /metrics: {(int)response.StatusCode} {text}");
+        Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
+        return Parse(text);
+    }
+
+    /// <summary>
+    /// Scrapes every 200 ms until <paramref name="done"/> holds or <paramref name="within"/> has passed, and returns the
+    /// last scrape: the exporter serves a scrape from its cache for a moment, and gauges read the database now and then.
+    /// </summary>
+    public static async Task<IReadOnlyList<Sample>> ScrapeUntilAsync(this HttpClient client, Func<IReadOnlyList<Sample>, bool> done, TimeSpan within)
+    {
+        var samples = await client.ScrapeAsync();
+        for (var waited = TimeSpan.Zero; waited < within && !done(samples); waited += TimeSpan.FromMilliseconds(200))
+        {
+            await Task.Delay(200);
+            samples = await client.ScrapeAsync();
+        }
+        return samples;
+    }
+
     public static IReadOnlyList<Sample> Parse(string text) =>
         [.. text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Where(line => !line.StartsWith('#'))
