@@ -252,6 +252,11 @@ public sealed class ImportSnapshots
         SmallestCitizenBytes + 2L * (citizen.Town.Length + citizen.Street.Length + citizen.Building.Length + citizen.Name.Length + (citizen.Channel?.Length ?? 0))
         + 4L * (citizen.Relatives.Count + (citizen.Friends?.Count ?? 0));
 
+    /// <summary>Run after <see cref="SqlDialect.InKeyOrder"/>: rows in the key's order, so the LIMIT stops the scan.</summary>
+    internal static readonly string SelectSnapshot =
+        "SELECT (SELECT version FROM imports WHERE import_id = @import_id), (SELECT has_friends_and_channels FROM imports WHERE import_id = @import_id), "
+        + CitizenStore.SelectCitizens["SELECT ".Length..] + " ORDER BY citizen_id LIMIT @most";
+
     /// <summary>
     /// Every citizen of the import and the version they are at, read by one statement (so at one version). Not
     /// <c>Fits</c> when they outgrow what an import may hold: the statement asks for no more rows than could fit, and
@@ -259,11 +264,6 @@ public sealed class ImportSnapshots
     /// the import is then known to be too big (and a POST that could not keep its import says so at once).
     /// No snapshot either when no row came back: the import has no citizens, or was deleted meanwhile.
     /// </summary>
-    /// <summary>Run after <see cref="SqlDialect.InKeyOrder"/>: rows in the key's order, so the LIMIT stops the scan.</summary>
-    internal static readonly string SelectSnapshot =
-        "SELECT (SELECT version FROM imports WHERE import_id = @import_id), (SELECT has_friends_and_channels FROM imports WHERE import_id = @import_id), "
-        + CitizenStore.SelectCitizens["SELECT ".Length..] + " ORDER BY citizen_id LIMIT @most";
-
     private async Task<(ImportSnapshot? Snapshot, long Bytes, bool Fits)> ReadAsync(long importId, CancellationToken cancellationToken)
     {
         await using var session = await database.BeginReadAsync(null, cancellationToken);
