@@ -6,10 +6,18 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Analyzer.Tests.Imports;
 
-/// <summary>The service holding no import in memory, on PostgreSQL: every GET .../citizens streams from the table.</summary>
+/// <summary>The service holding no import in memory: every GET .../citizens streams from the table.</summary>
+public sealed class StreamingSqliteApp : SqliteApp
+{
+    internal static readonly IReadOnlyDictionary<string, string?> NothingHeld = new Dictionary<string, string?> { ["Analyzer:CITIZEN_CACHE_MB"] = "0" };
+
+    protected override IReadOnlyDictionary<string, string?> Settings => NothingHeld;
+}
+
+/// <summary>The same on PostgreSQL.</summary>
 public sealed class StreamingPostgresApp : PostgresApp
 {
-    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Analyzer:CITIZEN_CACHE_MB"] = "0" };
+    protected override IReadOnlyDictionary<string, string?> Settings => StreamingSqliteApp.NothingHeld;
 }
 
 public sealed class SqliteCitizenStreamTests(StreamingSqliteApp app) : CitizenStreamTests<StreamingSqliteApp>(app);

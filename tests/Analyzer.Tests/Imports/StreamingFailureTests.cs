@@ -5,12 +5,6 @@ using Microsoft.Data.Sqlite;
 
 namespace Analyzer.Tests.Imports;
 
-/// <summary>The service holding no import in memory: every GET .../citizens streams from the table.</summary>
-public sealed class StreamingSqliteApp : SqliteApp
-{
-    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Analyzer:CITIZEN_CACHE_MB"] = "0" };
-}
-
 /// <summary>
 /// GET .../citizens streams: a failure once the body has begun must break the transfer, never append a problem
 /// to a half-written <c>{"data":[...</c>. The failure is real: one citizen's stored birth date made unreadable behind the
