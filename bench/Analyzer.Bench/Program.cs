@@ -352,14 +352,15 @@ namespace Analyzer.Bench
             var threads = Positive("--threads", "wrk -t", 2);
             var connections = Positive("--connections", "wrk -c", 64);
             var duration = Duration("--duration", "wrk -d (whole seconds)", TimeSpan.FromSeconds(10));
+            var warmup = Duration("--warmup", "A wrk run this long first, not reported: the service's JIT optimises the code that serves many connections at once (0: none)", TimeSpan.FromSeconds(5), zeroAllowed: true);
             var command = new Command("wrk", "Store one import, then run wrk (Debian package) on one of its GET endpoints")
             {
-                citizens, relations, seed, endpoint, threads, connections, duration,
+                citizens, relations, seed, endpoint, threads, connections, duration, warmup,
             };
             target.AddTo(command);
             command.SetAction((parse, cancellationToken) => RunAsync(target, parse, cancellationToken, t => Wrk.RunAsync(t,
                 new WrkOptions(parse.GetValue(citizens), parse.GetValue(relations), parse.GetValue(seed), parse.GetValue(endpoint)!,
-                    parse.GetValue(threads), parse.GetValue(connections), parse.GetValue(duration)),
+                    parse.GetValue(threads), parse.GetValue(connections), parse.GetValue(duration), parse.GetValue(warmup)),
                 Console.Out, cancellationToken)));
             return command;
         }
@@ -543,14 +544,14 @@ namespace Analyzer.Bench
             return option;
         }
 
-        private static Option<TimeSpan> Duration(string name, string description, TimeSpan fallback) => new(name)
+        private static Option<TimeSpan> Duration(string name, string description, TimeSpan fallback, bool zeroAllowed = false) => new(name)
         {
             Description = description,
             DefaultValueFactory = _ => fallback,
             CustomParser = result =>
             {
                 var text = result.Tokens[0].Value;
-                if (TryParseDuration(text, out var value))
+                if (TryParseDuration(text, out var value) || (zeroAllowed && text == "0"))
                 {
                     return value;
                 }

@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace Analyzer.Bench;
 
-public sealed record WrkOptions(int Citizens, int Relations, long Seed, string Endpoint, int Threads, int Connections, TimeSpan Duration);
+public sealed record WrkOptions(int Citizens, int Relations, long Seed, string Endpoint, int Threads, int Connections, TimeSpan Duration, TimeSpan Warmup);
 
 /// <summary>
 /// Stores one import, then runs wrk (the Debian package) against one of its GET endpoints for a fixed time and
@@ -19,7 +19,8 @@ public static class Wrk
         ArgumentNullException.ThrowIfNull(output);
         var wrk = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, "wrk")).FirstOrDefault(File.Exists)
             ?? throw new BenchException("wrk is not installed (apt-get install -y wrk)");
-        output.WriteLine($"wrk: -t{options.Threads} -c{options.Connections} -d{options.Duration.TotalSeconds:0}s on GET {options.Endpoint} of a {options.Citizens}-citizen import ({options.Relations} pairs, seed {options.Seed})");
+        output.WriteLine($"wrk: -t{options.Threads} -c{options.Connections} -d{options.Duration.TotalSeconds:0}s on GET {options.Endpoint} of a {options.Citizens}-citizen import ({options.Relations} pairs, seed {options.Seed})"
+            + (options.Warmup > TimeSpan.Zero ? $", after an unreported {options.Warmup.TotalSeconds:0}-second run of the same" : ""));
         output.WriteLine($"target: {target.Description}");
         output.WriteLine($"machine: {Environment.ProcessorCount} cores, load average {ProcStats.LoadAverage()} before the run");
 
@@ -50,16 +51,17 @@ public static class Wrk
                 return ExitCodes.Errors;
             }
         }
+        if (options.Warmup > TimeSpan.Zero)
+        {
+            await Processes.RunAsync(wrk, WrkArguments(options, options.Warmup, url), options.Warmup + TimeSpan.FromSeconds(30), cancellationToken);
+        }
         var serverCpu = target.ServerPid is { } pid ? ProcStats.CpuSeconds(pid) : null;
         var postgresCpu = target.Postgres?.PostmasterPid is { } pg ? ProcStats.TreeCpuSeconds(pg) : null;
         if (target.ServerPid is { } p)
         {
             ProcStats.ResetPeak(p);
         }
-        var report = await Processes.RunAsync(wrk,
-            ["-t", options.Threads.ToString(CultureInfo.InvariantCulture), "-c", options.Connections.ToString(CultureInfo.InvariantCulture),
-             "-d", $"{(int)Math.Ceiling(options.Duration.TotalSeconds)}s", "--timeout", "10s", "--latency", url.ToString()],
-            options.Duration + TimeSpan.FromSeconds(30), cancellationToken);
+        var report = await Processes.RunAsync(wrk, WrkArguments(options, options.Duration, url), options.Duration + TimeSpan.FromSeconds(30), cancellationToken);
         output.WriteLine();
         output.WriteLine($"$ wrk -t{options.Threads} -c{options.Connections} -d{(int)Math.Ceiling(options.Duration.TotalSeconds)}s --timeout 10s --latency {url}");
         output.Write(report);
@@ -82,4 +84,8 @@ public static class Wrk
         var non2xx = report.Contains("Non-2xx", StringComparison.Ordinal) || report.Contains("Socket errors", StringComparison.Ordinal);
         return non2xx ? ExitCodes.Errors : 0;
     }
+
+    private static string[] WrkArguments(WrkOptions options, TimeSpan duration, Uri url) =>
+        ["-t", options.Threads.ToString(CultureInfo.InvariantCulture), "-c", options.Connections.ToString(CultureInfo.InvariantCulture),
+         "-d", $"{(int)Math.Ceiling(duration.TotalSeconds)}s", "--timeout", "10s", "--latency", url.ToString()];
 }

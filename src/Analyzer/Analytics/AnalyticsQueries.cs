@@ -13,7 +13,7 @@ public sealed record Person(int CitizenId, string Town, DateOnly BirthDate, stri
 /// replica's snapshot of the import at the version asked for (<see cref="ImportSnapshots"/>), or else one query each
 /// that reads only what the analysis needs (an import too big to hold).
 /// </summary>
-public sealed class AnalyticsQueries(Database database, ImportSnapshots snapshots)
+public sealed class AnalyticsQueries(Database database, ImportSnapshots snapshots, ImportVersions heads)
 {
     // Each reads one range of the citizens' primary key: no join, so no plan that statistics could make quadratic.
     // Only citizens with relatives: relations are mutual, so every relative of someone has relatives of its own.
@@ -30,15 +30,8 @@ public sealed class AnalyticsQueries(Database database, ImportSnapshots snapshot
     internal const string TownsQuery = "SELECT town, birth_date FROM citizens WHERE import_id = @import_id";
 
     /// <summary>The import's version (each PATCH adds one), or null for an unknown import: the key of cached answers.</summary>
-    public async Task<long?> ImportVersionAsync(long importId, CancellationToken cancellationToken)
-    {
-        await using var session = await database.ConnectAsync(cancellationToken);
-        await using var command = session.Command("SELECT version FROM imports WHERE import_id = @import_id");
-        command.AddParameter("@import_id", importId);
-        return await command.ExecuteScalarAsync(cancellationToken) is { } version
-            ? Convert.ToInt64(version, System.Globalization.CultureInfo.InvariantCulture)
-            : null;
-    }
+    public async Task<long?> ImportVersionAsync(long importId, CancellationToken cancellationToken) =>
+        (await heads.ReadAsync(importId, cancellationToken))?.Version;
 
     /// <summary>Each citizen's id, birth date and relatives, ordered by citizen_id: those with relatives (the others buy nothing and are nobody's relative).</summary>
     public async Task<IReadOnlyList<Kin>> ReadKinAsync(long importId, long version, CancellationToken cancellationToken)

@@ -19,7 +19,7 @@ public sealed record PatchOutcome(
 /// one range of the citizens' primary key: a citizen's relatives and friends are id lists on its own row, so
 /// no query joins citizens to themselves and no plan can depend on statistics.
 /// </summary>
-public sealed class CitizenStore(Database database, ImportSnapshots snapshots, AnalyzerMetrics metrics)
+public sealed class CitizenStore(Database database, ImportSnapshots snapshots, ImportVersions heads, AnalyzerMetrics metrics)
 {
     private static readonly string[] CitizenTableColumns =
         ["import_id", "citizen_id", "town", "street", "building", "apartment", "name", "birth_date", "gender", "relatives", "friends", "channel"];
@@ -88,16 +88,6 @@ public sealed class CitizenStore(Database database, ImportSnapshots snapshots, A
         "SELECT citizen_id, town, street, building, apartment, name, birth_date, gender, relatives, friends, channel"
         + " FROM citizens WHERE import_id = @import_id";
 
-    /// <summary>Whether the import exists and, if so, whether its citizens are read with friends and channel, and its version.</summary>
-    public async Task<(bool HasFriendsAndChannels, long Version)?> ShapeAsync(long importId, CancellationToken cancellationToken)
-    {
-        await using var session = await database.ConnectAsync(cancellationToken);
-        await using var command = session.Command(SelectShape);
-        command.AddParameter("@import_id", importId);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? (reader.GetBoolean(0), reader.GetInt64(1)) : null;
-    }
-
     private const string SelectShape = "SELECT has_friends_and_channels, version FROM imports WHERE import_id = @import_id";
 
     /// <summary>
@@ -107,7 +97,7 @@ public sealed class CitizenStore(Database database, ImportSnapshots snapshots, A
     /// </summary>
     public async Task<IAsyncEnumerable<Citizen>?> CitizensAsync(long importId, CancellationToken cancellationToken)
     {
-        if (await ShapeAsync(importId, cancellationToken) is not { } shape)
+        if (await heads.ReadAsync(importId, cancellationToken) is not { } shape)
         {
             return null;
         }

@@ -15,7 +15,7 @@ public static class ImportsApi
     public static IServiceCollection AddImports(this IServiceCollection services)
     {
         services.AddSettings<ImportsOptions>();
-        return services.AddSingleton<CitizenStore>().AddSingleton<ImportSnapshots>()
+        return services.AddSingleton<CitizenStore>().AddSingleton<ImportSnapshots>().AddSingleton<ImportVersions>()
             .AddAnalyzerGauge("analyzer.citizen_cache.held", "By", "Estimated bytes of the imports held in memory (bounded by --citizen-cache-mb)",
                 provider => provider.GetRequiredService<ImportSnapshots>().HeldBytes);
     }
