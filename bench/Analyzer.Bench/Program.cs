@@ -352,7 +352,7 @@ namespace Analyzer.Bench
             var threads = Positive("--threads", "wrk -t", 2);
             var connections = Positive("--connections", "wrk -c", 64);
             var duration = Duration("--duration", "wrk -d (whole seconds)", TimeSpan.FromSeconds(10));
-            var warmup = Duration("--warmup", "A wrk run this long first, not reported: the service's JIT optimises the code that serves many connections at once (0: none)", TimeSpan.FromSeconds(5), zeroAllowed: true);
+            var warmup = Duration("--warmup", "A wrk run this long first, not reported: the service's JIT optimises the code that serves many connections at once (0: none)", TimeSpan.FromSeconds(20), zeroAllowed: true);
             var command = new Command("wrk", "Store one import, then run wrk (Debian package) on one of its GET endpoints")
             {
                 citizens, relations, seed, endpoint, threads, connections, duration, warmup,
