@@ -45,7 +45,9 @@ public sealed class ImportVersions(Database database)
         }
         if (start)
         {
-            _ = ReadWhileWaitingAsync();
+            // On a thread of its own: SQLite's statements complete synchronously, and the caller's request must not
+            // wait while the loop serves those that arrive after it.
+            _ = Task.Run(ReadWhileWaitingAsync, CancellationToken.None);
         }
         return answer.Task.WaitAsync(cancellationToken);
     }
