@@ -22,10 +22,10 @@ public sealed partial class UploadSpool(IOptions<DatasetsOptions> options, ILogg
         : Path.Combine(Path.GetTempPath(), "analyzer-spool-" + Environment.UserName);
 
     /// <summary>A new spool file, deleted when it is closed.</summary>
-    public FileStream Create()
+    public FileStream Create(string extension = ".csv")
     {
         EnsureDirectory();
-        return new FileStream(Path.Combine(Directory, $"{Prefix}{Guid.NewGuid():N}.csv"), FileMode.CreateNew, FileAccess.ReadWrite,
+        return new FileStream(Path.Combine(Directory, $"{Prefix}{Guid.NewGuid():N}{extension}"), FileMode.CreateNew, FileAccess.ReadWrite,
             FileShare.None, 64 * 1024, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
     }
 

@@ -1,4 +1,5 @@
 using Analyzer.Auth;
+using Analyzer.Datasets;
 using System.ComponentModel;
 using Analyzer.Docs;
 using Analyzer.Jobs;
@@ -7,10 +8,11 @@ using Analyzer.Storage;
 using Analyzer.Web;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 
 namespace Analyzer.Imports;
 
-public static class ImportsApi
+public static partial class ImportsApi
 {
     public static IServiceCollection AddImports(this IServiceCollection services)
     {
@@ -55,12 +57,17 @@ public static class ImportsApi
     }
 
     private static async Task<Results<JsonHttpResult<DataEnvelope<ImportCreated>>, ValidationProblem, ProblemHttpResult>> CreateImport(
-        HttpRequest request, CitizenStore store, TimeProvider time, CancellationToken cancellationToken)
+        HttpRequest request, CitizenStore store, TimeProvider time, IOptions<ImportsOptions> options, UploadSpool spool, ILoggerFactory loggers,
+        CancellationToken cancellationToken)
     {
-        var (body, refusal) = await RequestBody.ReadJsonAsync(request, cancellationToken);
+        var (body, refusal) = await RequestBody.ReadJsonAsync(request, (options.Value.ImportSpoolMb * 1024L * 1024, () => spool.Create(".json")), cancellationToken);
         if (body is null)
         {
             return refusal!;
+        }
+        if (body.Spooled)
+        {
+            LogSpooled(loggers.CreateLogger(typeof(ImportsApi)), body.Content.Length);
         }
         var errors = new ValidationErrors();
         long? importId = null;
@@ -131,4 +138,7 @@ public static class ImportsApi
                 return Problems.NotFound($"citizen {citizenId} of import {importId} does not exist");
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "POST /imports: the body ({Bytes} bytes) was written to the spool folder as it arrived and is read from there")]
+    private static partial void LogSpooled(ILogger logger, long bytes);
 }
