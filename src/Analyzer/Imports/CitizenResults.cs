@@ -51,13 +51,17 @@ public sealed partial class CitizenResults : IResult, IStatusCodeHttpResult, ICo
             else
             {
                 writer.WriteStartArray();
+                // The writer hands full buffers to the pipe by itself (BytesPending stays below the pipe's block size),
+                // but only a flush sends them and waits while the client is behind: count what was written since.
+                long flushedAt = 0;
                 for (; more; more = await citizens.MoveNextAsync())
                 {
                     CitizenJson.Write(writer, citizens.Current);
-                    if (writer.BytesPending > FlushThresholdBytes)
+                    if (writer.BytesCommitted + writer.BytesPending - flushedAt > FlushThresholdBytes)
                     {
                         await writer.FlushAsync(cancellationToken);
                         await response.BodyWriter.FlushAsync(cancellationToken);
+                        flushedAt = writer.BytesCommitted;
                     }
                 }
                 writer.WriteEndArray();

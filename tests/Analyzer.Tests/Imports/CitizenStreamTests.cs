@@ -78,4 +78,30 @@ public abstract class CitizenStreamTests<TApp>(TApp app) : IClassFixture<TApp> w
         using var answer = JsonDocument.Parse(await whole.Content.ReadAsStreamAsync());
         Assert.Equal(Count, answer.RootElement.GetProperty("data").GetArrayLength());
     }
+
+    [BackendFact]
+    public async Task A_client_that_stops_reading_holds_the_answer_back_instead_of_the_server_buffering_it()
+    {
+        const int many = 20_000; // an answer of about 4 MB, far more than the response pipe holds
+        var importId = await client.CreateImportAsync(Citizens.Random(many, many / 4, seed: 23, app.Clock.Today));
+        var database = app.Services.GetRequiredService<Database>();
+
+        using var response = await client.GetAsync($"/imports/{importId}/citizens", HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await using var stream = await response.Content.ReadAsStreamAsync();
+        var first = new byte[4096];
+        await stream.ReadExactlyAsync(first);
+
+        // The server writes on only as the client reads: its reading of the rows stays where the pipe stopped it, with
+        // its session open. (Buffering the whole answer, it would read all 20,000 rows in well under a second and close it.)
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.True(database.OpenSessions >= 1, "the server read every row while the client read 4 KiB");
+
+        using var whole = new MemoryStream();
+        whole.Write(first);
+        await stream.CopyToAsync(whole);
+        whole.Position = 0;
+        using var answer = await JsonDocument.ParseAsync(whole);
+        Assert.Equal(many, answer.RootElement.GetProperty("data").GetArrayLength());
+    }
 }
